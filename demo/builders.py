@@ -1,0 +1,164 @@
+"""Demo users and orders, built through the real services so every timeline is plausible."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import INSPECTORS, SUPPORT
+from notifications.models import Notification
+from orders import services
+from orders.models import Order, OrderEvent
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the documented demo login
+S = Order.Status
+
+# The steps that lead from a new order to each status, as (service, needs) pairs.
+PATHS: dict[str, list[str]] = {
+    S.PENDING_PAYMENT: [],
+    S.PAID: ["pay"],
+    S.PURCHASED: ["pay", "purchase"],
+    S.SHIPPED_TO_WAREHOUSE: ["pay", "purchase", "ship_to_warehouse"],
+    S.AWAITING_QC: ["pay", "purchase", "ship_to_warehouse", "receive"],
+    S.QC_FAILED: ["pay", "purchase", "ship_to_warehouse", "receive", "fail_qc"],
+    S.STORED: ["pay", "purchase", "ship_to_warehouse", "receive", "pass_qc"],
+    S.RETURN_REQUESTED: ["pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_refund"],
+    S.RETURNING: ["pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_refund", "ship_return"],
+    S.SELLER_REFUNDING: [
+        "pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_refund", "ship_return",
+        "seller_received",
+    ],
+    S.REFUNDED: [
+        "pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_refund", "ship_return",
+        "seller_received", "confirm_refund",
+    ],
+    S.EXCHANGE_REQUESTED: ["pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_exchange"],
+    S.EXCHANGE_RETURNING: [
+        "pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_exchange", "ship_return",
+    ],
+    S.AWAITING_REPLACEMENT: [
+        "pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_exchange", "ship_return",
+        "replacement_shipped",
+    ],
+    S.RETURN_REFUSED: [
+        "pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_refund", "ship_return",
+        "seller_refused",
+    ],
+    S.CANCELLED: ["cancel"],
+}  # fmt: skip
+
+PRODUCTS = [
+    ("Oversized wool-blend coat, charcoal", "L", "389.00", "12.00", "Jiangnan Outerwear"),
+    ("Retro running sneakers", "EU 43", "259.00", "10.00", "Putian Runner Co."),
+    ("Linen shirt, relaxed fit", "M / sage", "129.00", "8.00", "Hangzhou Linen House"),
+    ("Leather crossbody bag", "Black", "468.00", "15.00", "Guangzhou Leatherworks"),
+    ("Mechanical keyboard, 75%", "Brown switches", "499.00", "18.00", "Shenzhen Keys"),
+    ("Hooded sweatshirt, heavyweight", "XL / navy", "169.00", "9.00", "Ningbo Basics"),
+    ("Wide-leg denim jeans", "W32 L32", "219.00", "10.00", "Foshan Denim Lab"),
+    ("Ceramic pour-over set", "White", "98.00", "14.00", "Jingdezhen Studio"),
+    ("Down puffer vest", "M / olive", "299.00", "12.00", "Harbin Warm"),
+    ("Silk scarf, printed", "90 cm", "159.00", "6.00", "Suzhou Silk Road"),
+    ("Canvas tote bag", "Natural", "59.00", "6.00", "Yiwu Bags"),
+    ("Wireless earbuds", "White", "199.00", "8.00", "Dongguan Audio"),
+    ("Cashmere beanie", "Grey", "139.00", "6.00", "Inner Mongolia Knits"),
+    ("Trail hiking boots", "EU 42", "429.00", "16.00", "Quanzhou Outdoor"),
+    ("Pleated midi skirt", "S / black", "189.00", "8.00", "Shanghai Atelier"),
+    ("Stainless water bottle", "750 ml", "79.00", "7.00", "Yongkang Steel"),
+]
+
+
+def _user(email: str, *, staff: bool = False, superuser: bool = False, group: str | None = None):
+    User = get_user_model()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        if superuser:
+            user = User.objects.create_superuser(email=email, password=DEMO_PASSWORD)
+        else:
+            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, is_staff=staff)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def _step(name: str, order: Order, *, shopper, staff, inspector) -> None:
+    calls = {
+        "pay": lambda: services.order_pay(order=order, by=shopper),
+        "cancel": lambda: services.order_cancel(order=order, by=shopper, note="Changed my mind about the colour."),
+        "purchase": lambda: services.order_purchase(order=order, by=staff),
+        "ship_to_warehouse": lambda: services.order_ship_to_warehouse(
+            order=order, by=staff, tracking=f"YT{order.pk:010d}"
+        ),
+        "receive": lambda: services.order_receive(order=order, by=inspector),
+        "pass_qc": lambda: services.order_pass_qc(order=order, by=inspector),
+        "fail_qc": lambda: services.order_fail_qc(order=order, by=inspector, note="Stitching open at the left seam."),
+        "request_refund": lambda: services.order_request_refund(order=order, by=shopper),
+        "request_exchange": lambda: services.order_request_exchange(order=order, by=shopper, note="One size up."),
+        "ship_return": lambda: services.order_ship_return(order=order, by=staff, tracking=f"SF{order.pk:010d}"),
+        "seller_received": lambda: services.order_seller_received(order=order, by=staff),
+        "seller_refused": lambda: services.order_seller_refused(
+            order=order, by=staff, note="The seller says the item was sent undamaged."
+        ),
+        "confirm_refund": lambda: services.order_confirm_refund(order=order, by=staff),
+        "replacement_shipped": lambda: services.order_replacement_shipped(
+            order=order, by=staff, tracking=f"ZT{order.pk:010d}"
+        ),
+    }
+    calls[name]()
+
+
+def _backdate(order: Order, start) -> None:
+    """Spread the order's timeline over the days before now, oldest first."""
+    events = list(order.events.order_by("id"))
+    gap = timedelta(hours=19)
+    for i, event in enumerate(events):
+        OrderEvent.objects.filter(pk=event.pk).update(created_at=start + gap * i)
+    last = start + gap * max(len(events) - 1, 0)
+    Order.objects.filter(pk=order.pk).update(created_at=start, status_changed_at=last)
+    if order.decision_deadline:
+        # Keep the decision window open in the demo: the QC round "just" finished.
+        Order.objects.filter(pk=order.pk).update(decision_deadline=timezone.now() + timedelta(hours=100))
+
+
+def _orders_for(shopper, statuses, *, staff, inspector, offset: int) -> None:
+    now = timezone.now()
+    for i, status in enumerate(statuses):
+        title, option, price, shipping, seller = PRODUCTS[(i + offset) % len(PRODUCTS)]
+        order = services.order_place(
+            shopper=shopper,
+            product_title=title,
+            product_url=f"https://item.taobao.com/item.htm?id={6200000000 + i + offset * 100}",
+            option_text=option,
+            unit_price=Decimal(price),
+            quantity=1 + (i % 3 == 2),
+            domestic_shipping=Decimal(shipping),
+            seller_name=seller,
+        )
+        for name in PATHS[status]:
+            _step(name, order, shopper=shopper, staff=staff, inspector=inspector)
+        _backdate(order, now - timedelta(days=len(PATHS[status]) + 1, hours=i))
+
+
+@transaction.atomic
+def seed_demo() -> bool:
+    """Create what is missing; return whether anything was created."""
+    shopper = _user("shopper@example.com")
+    shopper2 = _user("shopper2@example.com")
+    inspector = _user("inspector@example.com", staff=True, group=INSPECTORS)
+    support = _user("support@example.com", staff=True, group=SUPPORT)
+    _user("admin@example.com", superuser=True)
+    created = False
+    if not Order.objects.filter(shopper=shopper).exists():
+        _orders_for(shopper, list(PATHS), staff=support, inspector=inspector, offset=0)
+        created = True
+    if not Order.objects.filter(shopper=shopper2).exists():
+        statuses = [S.PAID, S.QC_FAILED, S.STORED, S.RETURNING]
+        _orders_for(shopper2, statuses, staff=support, inspector=inspector, offset=7)
+        created = True
+    # The demo's history happened "before": its notifications count as emailed already.
+    Notification.objects.filter(user__in=[shopper, shopper2], emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    return created

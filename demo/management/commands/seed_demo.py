@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from demo.builders import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and orders (idempotent: running it twice adds nothing)."
+
+    def handle(self, *args, **options) -> None:
+        created = seed_demo()
+        self.stdout.write(self.style.SUCCESS("Demo data ready" + ("" if created else " (already there)") + "."))
+        self.stdout.write(f"Demo logins, all with password {DEMO_PASSWORD}:")
+        for email, role in [
+            ("shopper@example.com", "shopper, orders in every status"),
+            ("shopper2@example.com", "shopper, a few orders"),
+            ("inspector@example.com", "inspector (staff, Inspectors group)"),
+            ("support@example.com", "support (staff, Support group)"),
+            ("admin@example.com", "superuser"),
+        ]:
+            self.stdout.write(f"  {email:<24} {role}")

@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.TextChoices):
+    ORDER_PAID = "order_paid", _("Order paid")
+    ORDER_PROGRESS = "order_progress", _("Purchase and delivery to the warehouse")
+    ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+    QC_PASSED = "qc_passed", _("QC passed")
+    QC_FAILED = "qc_failed", _("QC failed")
+    DECISION_REMINDER = "decision_reminder", _("Decision deadline reminder")
+    DECISION_CLOSED = "decision_closed", _("Decision window closed")
+    RETURN_UPDATE = "return_update", _("Return status changes")
+    REFUND_CREDITED = "refund_credited", _("Refund credited")
+    EXCHANGE_UPDATE = "exchange_update", _("Exchange updates")
+    TICKET_REPLY = "ticket_reply", _("Support ticket replies")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+    def email_pending(self) -> "NotificationQuerySet":
+        return self.filter(email_wanted=True, emailed_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Outbox and site inbox at once: written in the transaction of the change it reports."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(_("event"), max_length=32, choices=Event)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    email_wanted = models.BooleanField(_("email wanted"), default=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(
+                fields=["created_at"],
+                name="notification_email_pending",
+                condition=models.Q(email_wanted=True, emailed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """A shopper's choice of email per event; no row means email is on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(_("event"), max_length=32, choices=Event)
+    email = models.BooleanField(_("send email"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "event"], name="one_preference_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.event}: {'email' if self.email else 'site only'}"

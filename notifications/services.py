@@ -1,0 +1,101 @@
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Event, Notification, NotificationPreference
+
+logger = logging.getLogger(__name__)
+
+
+def notify(*, user, event: Event, title: str, body: str = "", link: str = "") -> Notification:
+    """Write a notification inside the caller's transaction; email it once that commits.
+
+    If the transaction rolls back, neither the row nor the email exists.
+    """
+    email_wanted = not NotificationPreference.objects.filter(user=user, event=event, email=False).exists()
+    notification = Notification.objects.create(
+        user=user, event=event, title=title, body=body, link=link, email_wanted=email_wanted
+    )
+    if email_wanted:
+        transaction.on_commit(partial(notification_enqueue_email, notification_id=notification.pk))
+    return notification
+
+
+def notification_enqueue_email(*, notification_id: int) -> None:
+    """Hand the email to the broker. Never raises: if the broker is down, the sweep retries."""
+    from .tasks import send_notification_email
+
+    try:
+        send_notification_email.apply_async(kwargs={"notification_id": notification_id}, retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure; the row is the durable outbox
+        logger.warning("Broker unreachable, notification %s will be emailed by the sweep", notification_id)
+
+
+def notification_send_email(*, notification_id: int) -> bool:
+    """Email one notification, at most once, even if two workers run this together.
+
+    The row lock makes a second runner wait and then see `emailed_at` set. Returns whether
+    this call sent the email. A sending error rolls back and propagates, so the task retries.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().select_related("user").filter(pk=notification_id).first()
+        )
+        if notification is None or notification.emailed_at or not notification.email_wanted:
+            return False
+        context = {
+            "notification": notification,
+            "user": notification.user,
+            "url": settings.SITE_URL.rstrip("/") + (notification.link or "/notifications/"),
+            "preferences_url": settings.SITE_URL.rstrip("/") + "/notifications/preferences/",
+        }
+        message = EmailMultiAlternatives(
+            subject=notification.title,
+            body=render_to_string("notifications/email/notification.txt", context),
+            to=[notification.user.email],
+        )
+        message.attach_alternative(render_to_string("notifications/email/notification.html", context), "text/html")
+        message.send()
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True
+
+
+def notification_sweep_unsent(*, older_than: timedelta | None = None) -> int:
+    """Re-enqueue emails still unsent a while after their notification was written."""
+    if older_than is None:
+        older_than = timedelta(minutes=settings.NOTIFICATION_RESEND_AFTER_MINUTES)
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Notification.objects.email_pending()
+        .filter(created_at__lte=cutoff, created_at__gte=cutoff - timedelta(days=3))
+        .values_list("pk", flat=True)[:500]
+    )
+    for notification_id in ids:
+        notification_enqueue_email(notification_id=notification_id)
+    return len(ids)
+
+
+def notification_mark_read(*, user, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications read, or all of them when no id is given."""
+    notifications = Notification.objects.filter(user=user).unread()
+    if notification_id is not None:
+        notifications = notifications.filter(pk=notification_id)
+    return notifications.update(read_at=timezone.now())
+
+
+def notification_preferences_set(*, user, email_events: Iterable[str]) -> None:
+    """Email for exactly the events in `email_events`; the site inbox always gets everything."""
+    wanted = set(email_events)
+    with transaction.atomic():
+        for event in Event.values:
+            NotificationPreference.objects.update_or_create(
+                user=user, event=event, defaults={"email": event in wanted}
+            )

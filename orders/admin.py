@@ -1,0 +1,133 @@
+from django.contrib import admin, messages
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import Order, OrderEvent
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "from_status", "to_status", "actor", "note", "shopper_visible"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    change_form_template = "admin/orders/order/change_form.html"
+    list_display = ["number", "product_title", "shopper", "status", "total_display", "status_changed_at", "created_at"]
+    list_filter = ["status", "marketplace", "created_at"]
+    search_fields = ["number", "product_title", "shopper__email", "domestic_tracking", "return_tracking"]
+    list_select_related = ["shopper"]
+    autocomplete_fields = ["shopper"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["number", "status", "status_changed_at", "created_at", "decision_deadline"]
+    fieldsets = (
+        (None, {"fields": ("number", "shopper", "status", "status_changed_at", "decision_deadline", "created_at")}),
+        (
+            _("Product"),
+            {"fields": ("product_title", "marketplace", "product_url", "option_text", "seller_name", "remark")},
+        ),
+        (_("Amounts (CNY)"), {"fields": ("unit_price", "quantity", "domestic_shipping")}),
+        (_("Shipping"), {"fields": ("domestic_tracking", "return_tracking")}),
+    )
+    inlines = [OrderEventInline]
+    actions = ["purchase_selected", "receive_selected"]
+
+    @admin.display(description=_("total"))
+    def total_display(self, obj: Order):
+        return obj.total
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="orders_order_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["order_actions"] = [
+                {
+                    "name": t.name,
+                    "label": services.transition_label(t.name),
+                    "needs": services.transition_needs(t.name),
+                    "url": reverse("admin:orders_order_transition", args=[obj.pk, t.name]),
+                }
+                for t in obj.get_available_user_status_transitions(request.user)
+                if t.name in services.STAFF_ACTIONS
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def transition_view(self, request, pk: int, name: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        order = self.get_object(request, str(pk))
+        if order is None or not self.has_view_permission(request, order):
+            raise Http404
+        service = services.STAFF_ACTIONS.get(name)
+        if service is None:
+            raise Http404
+        kwargs = {"order": order, "by": request.user, "expected_status": request.POST.get("expected_status") or None}
+        needs = services.transition_needs(name)
+        if needs:
+            kwargs[needs] = request.POST.get(needs, "")
+        try:
+            service(**kwargs)
+        except services.OrderActionError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Order %(number)s is now “%(status)s”.")
+                % {"number": order.number, "status": order.get_status_display()},
+                messages.SUCCESS,
+            )
+        return redirect("admin:orders_order_change", order.pk)
+
+    def _bulk(self, request, queryset, service) -> None:
+        done, refused = 0, []
+        for order in queryset:
+            try:
+                service(order=order, by=request.user)
+                done += 1
+            except services.OrderActionError as error:
+                refused.append(f"{order.number}: {error}")
+        if done:
+            self.message_user(
+                request, ngettext("%d order updated.", "%d orders updated.", done) % done, messages.SUCCESS
+            )
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("Mark selected orders purchased"), permissions=["purchase"])
+    def purchase_selected(self, request, queryset):
+        self._bulk(request, queryset, services.order_purchase)
+
+    @admin.action(description=_("Receive selected orders at the warehouse"), permissions=["receive"])
+    def receive_selected(self, request, queryset):
+        self._bulk(request, queryset, services.order_receive)
+
+    def has_purchase_permission(self, request) -> bool:
+        return request.user.has_perm("orders.purchase_order")
+
+    def has_receive_permission(self, request) -> bool:
+        return request.user.has_perm("orders.receive_order")

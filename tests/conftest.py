@@ -1,0 +1,70 @@
+import os
+
+# The environment of the test run, set before Django reads its settings.
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "cssbuy_qc.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "tests-only-secret-key-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "CELERY_BROKER_URL": "memory://",
+        "SITE_URL": "http://testserver",
+    }
+)
+os.environ.pop("EMAIL_URL", None)
+
+from tests.services import start_embedded_postgres
+
+if not os.environ.get("DATABASE_URL"):
+    os.environ["DATABASE_URL"] = start_embedded_postgres()
+
+import django
+import pytest
+
+django.setup()
+
+from tests.factories import InspectorFactory, SupportFactory, UserFactory  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; not for production
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def shopper(db):
+    return UserFactory(email="shopper@example.com")
+
+
+@pytest.fixture
+def other_shopper(db):
+    return UserFactory(email="other@example.com")
+
+
+@pytest.fixture
+def inspector(db):
+    return InspectorFactory(email="inspector@example.com")
+
+
+@pytest.fixture
+def support(db):
+    return SupportFactory(email="support@example.com")
+
+
+@pytest.fixture
+def shopper_client(client, shopper):
+    client.force_login(shopper)
+    return client
+
+
+@pytest.fixture
+def support_client(client, support):
+    client.force_login(support)
+    return client

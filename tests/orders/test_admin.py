@@ -1,0 +1,153 @@
+"""Staff move orders through the admin's buttons, which call the services."""
+
+import pytest
+from django.urls import reverse
+
+from orders.models import Order, OrderEvent
+from tests.factories import OrderEventFactory, OrderFactory
+
+S = Order.Status
+
+
+def _transition(client, order, name, **data):
+    url = reverse("admin:orders_order_transition", args=[order.pk, name])
+    return client.post(url, {"expected_status": order.status, **data}, follow=True)
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.django_db
+def test_support_ships_an_order_with_its_tracking_number(support_client):
+    order = OrderFactory(status=S.PURCHASED)
+
+    response = _transition(support_client, order, "ship_to_warehouse", tracking="YT9876543210")
+
+    order.refresh_from_db()
+    assert order.status == S.SHIPPED_TO_WAREHOUSE
+    assert order.domestic_tracking == "YT9876543210"
+    assert f"Order {order.number} is now “On its way to the warehouse”." in _messages(response)
+
+
+@pytest.mark.django_db
+def test_the_change_page_offers_only_the_buttons_this_user_may_press(client, support, inspector):
+    order = OrderFactory(status=S.SHIPPED_TO_WAREHOUSE)
+    url = reverse("admin:orders_order_change", args=[order.pk])
+
+    client.force_login(inspector)
+    assert [a["name"] for a in client.get(url).context["order_actions"]] == ["receive"]
+
+    paid = OrderFactory(status=S.PAID)
+    client.force_login(support)
+    names = [
+        a["name"] for a in client.get(reverse("admin:orders_order_change", args=[paid.pk])).context["order_actions"]
+    ]
+    assert sorted(names) == ["cancel", "mark_out_of_stock", "purchase"]
+
+
+@pytest.mark.django_db
+def test_a_refused_transition_is_an_admin_error_message_not_a_500(support_client):
+    order = OrderFactory(status=S.STORED)
+
+    response = _transition(support_client, order, "purchase")
+
+    assert response.status_code == 200
+    assert "“Mark purchased” is not possible while the order is “In warehouse”." in _messages(response)
+    assert Order.objects.get(pk=order.pk).status == S.STORED
+
+
+@pytest.mark.django_db
+def test_two_staff_pressing_at_once_one_wins_the_other_is_told(support_client):
+    order = OrderFactory(status=S.PAID)
+    url = reverse("admin:orders_order_transition", args=[order.pk, "purchase"])
+
+    support_client.post(url, {"expected_status": S.PAID})
+    response = support_client.post(url, {"expected_status": S.PAID}, follow=True)
+
+    assert any("changed by someone else" in m for m in _messages(response))
+    assert OrderEvent.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_inspector_cannot_press_a_support_button(client, inspector):
+    order = OrderFactory(status=S.PAID)
+    client.force_login(inspector)
+
+    response = _transition(client, order, "purchase")
+
+    assert any("not allowed" in m for m in _messages(response))
+    assert Order.objects.get(pk=order.pk).status == S.PAID
+
+
+@pytest.mark.django_db
+def test_unknown_transition_names_and_get_requests_change_nothing(support_client):
+    order = OrderFactory(status=S.PAID)
+
+    assert _transition(support_client, order, "pay").status_code == 404  # a shopper's action, no button
+    assert _transition(support_client, order, "explode").status_code == 404
+    url = reverse("admin:orders_order_transition", args=[order.pk, "purchase"])
+    assert support_client.get(url).status_code == 405
+    assert Order.objects.get(pk=order.pk).status == S.PAID
+
+
+@pytest.mark.django_db
+def test_shoppers_never_reach_the_admin(shopper_client):
+    order = OrderFactory(status=S.PAID)
+
+    response = shopper_client.post(reverse("admin:orders_order_transition", args=[order.pk, "purchase"]))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
+    assert Order.objects.get(pk=order.pk).status == S.PAID
+
+
+@pytest.mark.django_db
+def test_bulk_purchase_reports_each_refusal(support_client):
+    paid = OrderFactory(status=S.PAID)
+    stored = OrderFactory(status=S.STORED)
+
+    response = support_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "purchase_selected", "_selected_action": [paid.pk, stored.pk]},
+        follow=True,
+    )
+
+    messages = _messages(response)
+    assert "1 order updated." in messages
+    assert any(m.startswith(stored.number) and "not possible" in m for m in messages)
+    assert Order.objects.get(pk=paid.pk).status == S.PURCHASED
+
+
+@pytest.mark.django_db
+def test_changelist_search_and_filters(support_client, shopper):
+    mine = OrderFactory(shopper=shopper, product_title="Retro sneakers", status=S.QC_FAILED)
+    OrderFactory(product_title="Wool coat", status=S.PAID)
+    url = reverse("admin:orders_order_changelist")
+
+    for query in (mine.number, "sneakers", "shopper@example"):
+        result = list(support_client.get(url, {"q": query}).context["cl"].result_list)
+        assert result == [mine]
+    assert list(support_client.get(url, {"status__exact": S.QC_FAILED}).context["cl"].result_list) == [mine]
+
+
+@pytest.mark.django_db
+def test_admin_pages_query_count_does_not_grow_with_orders_or_events(
+    support_client, django_assert_num_queries, django_assert_max_num_queries
+):
+    order = OrderFactory(status=S.PAID)
+    OrderEventFactory(order=order)
+    changelist = reverse("admin:orders_order_changelist")
+    change = reverse("admin:orders_order_change", args=[order.pk])
+    with django_assert_max_num_queries(60) as list_one:
+        support_client.get(changelist)
+    with django_assert_max_num_queries(60) as change_one:
+        support_client.get(change)
+
+    OrderFactory.create_batch(40, status=S.PAID)
+    OrderEventFactory.create_batch(30, order=order)
+
+    with django_assert_num_queries(len(list_one)):
+        support_client.get(changelist)
+    with django_assert_num_queries(len(change_one)):
+        support_client.get(change)

