@@ -4,6 +4,7 @@ import os
 os.environ.update(
     {
         "DJANGO_SETTINGS_MODULE": "cssbuy_qc.settings",
+        "DJANGO_READ_DOT_ENV": "false",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "tests-only-secret-key-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",

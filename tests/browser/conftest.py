@@ -35,8 +35,12 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
-    """A phone-sized page (375 px wide) on the live server."""
+def page(django_db_serialized_rollback, browser, live_server):
+    """A phone-sized page (375 px wide) on the live server.
+
+    Live-server tests commit for real and the database is emptied after each; the serialized
+    rollback puts back what migrations created (staff groups and their permissions).
+    """
     context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 812})
     context.set_default_timeout(10_000)
     page = context.new_page()

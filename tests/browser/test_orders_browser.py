@@ -4,7 +4,7 @@ from demo.builders import DEMO_PASSWORD, seed_demo
 from orders.models import Order
 from tests.browser.conftest import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_demo_shopper_logs_in_and_opens_an_order(page):

@@ -98,7 +98,7 @@ def test_a_task_run_twice_sends_one_email(shopper):
     assert len(mail.outbox) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_racing_on_one_notification_send_one_email(shopper):
     assert connection.vendor == "postgresql"
     notification = Notification.objects.create(user=shopper, event=Event.QC_PASSED, title="QC passed")

@@ -1,0 +1,23 @@
+"""`make run` uses SQLite: its migrations, demo data and pages must work there too."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_migrations_demo_and_order_pages_on_sqlite(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_READ_DOT_ENV": "false",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CELERY_BROKER_URL": "memory://",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    result = subprocess.run(
+        [sys.executable, "tests/sqlite_smoke.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "sqlite ok" in result.stdout
