@@ -41,7 +41,8 @@ run: demo
 test: dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DJANGO_DEBUG=true DJANGO_SECRET_KEY=makemigrations-check $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_READ_DOT_ENV=false DJANGO_DEBUG=true DJANGO_SECRET_KEY=makemigrations-check DATABASE_URL=sqlite:///:memory: \
+		$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 lint: dev-deps

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_migrations_demo_and_order_pages_on_sqlite(tmp_path):
     env = {
         **os.environ,
+        "PYTHONPATH": str(ROOT),
         "DJANGO_READ_DOT_ENV": "false",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "CELERY_BROKER_URL": "memory://",
