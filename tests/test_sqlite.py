@@ -13,6 +13,7 @@ def test_migrations_demo_and_order_pages_on_sqlite(tmp_path):
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "DJANGO_READ_DOT_ENV": "false",
+        "DJANGO_DEBUG": "true",  # as `make run`
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "CELERY_BROKER_URL": "memory://",
         "MEDIA_ROOT": str(tmp_path / "media"),

@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from tests.services import need
 
@@ -34,6 +35,7 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        connections.close_all()  # the connections the test opened in Playwright's context
 
 
 @pytest.fixture
