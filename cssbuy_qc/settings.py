@@ -5,6 +5,7 @@ environment variables and gets no defaults for its secrets.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "accounts",
     "orders",
     "notifications",
+    "refunds",
     "demo",
 ]
 
@@ -71,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
+                "refunds.context_processors.balance",
             ],
         },
     },
@@ -162,6 +165,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "refunds-ledger-check": {"task": "refunds.tasks.check_ledger", "schedule": timedelta(hours=1)},
+    "orders-remind-due-decisions": {"task": "orders.tasks.remind_due_decisions", "schedule": timedelta(minutes=5)},
+    "orders-expire-due-decisions": {"task": "orders.tasks.expire_due_decisions", "schedule": timedelta(minutes=1)},
     "notifications-sweep-unsent": {
         "task": "notifications.tasks.sweep_unsent_notifications",
         "schedule": timedelta(minutes=1),
@@ -224,4 +230,5 @@ LOGGING = {
 QC_DECISION_HOURS = env.int("QC_DECISION_HOURS", default=120)
 QC_REMINDER_HOURS = env.int("QC_REMINDER_HOURS", default=24)
 SELLER_RESPONSE_HOURS = env.int("SELLER_RESPONSE_HOURS", default=72)
+RETURN_SHIPPING_FEE = Decimal(env("RETURN_SHIPPING_FEE", default="15.00"))
 NOTIFICATION_RESEND_AFTER_MINUTES = env.int("NOTIFICATION_RESEND_AFTER_MINUTES", default=2)

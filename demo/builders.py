@@ -12,6 +12,7 @@ from accounts.roles import INSPECTORS, SUPPORT
 from notifications.models import Notification
 from orders import services
 from orders.models import Order, OrderEvent
+from refunds import services as refunds
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the documented demo login
 S = Order.Status
@@ -47,7 +48,7 @@ PATHS: dict[str, list[str]] = {
         "pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_refund", "ship_return",
         "seller_refused",
     ],
-    S.CANCELLED: ["cancel"],
+    S.CANCELLED: ["pay", "cancel"],
 }  # fmt: skip
 
 PRODUCTS = [
@@ -84,9 +85,10 @@ def _user(email: str, *, staff: bool = False, superuser: bool = False, group: st
 
 
 def _step(name: str, order: Order, *, shopper, staff, inspector) -> None:
+    exchange_price = (order.unit_price + Decimal("10.00")) if order.pk % 2 else None
     calls = {
-        "pay": lambda: services.order_pay(order=order, by=shopper),
-        "cancel": lambda: services.order_cancel(order=order, by=shopper, note="Changed my mind about the colour."),
+        "pay": lambda: refunds.order_pay(order=order, by=shopper),
+        "cancel": lambda: refunds.order_cancel(order=order, by=shopper, note="Changed my mind about the colour."),
         "purchase": lambda: services.order_purchase(order=order, by=staff),
         "ship_to_warehouse": lambda: services.order_ship_to_warehouse(
             order=order, by=staff, tracking=f"YT{order.pk:010d}"
@@ -94,15 +96,19 @@ def _step(name: str, order: Order, *, shopper, staff, inspector) -> None:
         "receive": lambda: services.order_receive(order=order, by=inspector),
         "pass_qc": lambda: services.order_pass_qc(order=order, by=inspector),
         "fail_qc": lambda: services.order_fail_qc(order=order, by=inspector, note="Stitching open at the left seam."),
-        "request_refund": lambda: services.order_request_refund(order=order, by=shopper),
-        "request_exchange": lambda: services.order_request_exchange(order=order, by=shopper, note="One size up."),
-        "ship_return": lambda: services.order_ship_return(order=order, by=staff, tracking=f"SF{order.pk:010d}"),
-        "seller_received": lambda: services.order_seller_received(order=order, by=staff),
-        "seller_refused": lambda: services.order_seller_refused(
+        "request_refund": lambda: refunds.order_request_refund(
+            order=order, by=shopper, reason="The seam is open, please return it."
+        ),
+        "request_exchange": lambda: refunds.order_request_exchange(
+            order=order, by=shopper, new_option="One size up", new_unit_price=exchange_price
+        ),
+        "ship_return": lambda: refunds.return_ship(order=order, by=staff, tracking=f"SF{order.pk:010d}"),
+        "seller_received": lambda: refunds.return_seller_received(order=order, by=staff),
+        "seller_refused": lambda: refunds.return_seller_refused(
             order=order, by=staff, note="The seller says the item was sent undamaged."
         ),
-        "confirm_refund": lambda: services.order_confirm_refund(order=order, by=staff),
-        "replacement_shipped": lambda: services.order_replacement_shipped(
+        "confirm_refund": lambda: refunds.refund_confirm(order=order, by=staff),
+        "replacement_shipped": lambda: refunds.exchange_replacement_shipped(
             order=order, by=staff, tracking=f"ZT{order.pk:010d}"
         ),
     }
@@ -124,6 +130,9 @@ def _backdate(order: Order, start) -> None:
 
 def _orders_for(shopper, statuses, *, staff, inspector, offset: int) -> None:
     now = timezone.now()
+    refunds.wallet_topup(
+        user=shopper, amount=Decimal("8000.00"), by=staff, reason="Alipay transfer 2026-11", token=f"demo-{shopper.pk}"
+    )
     for i, status in enumerate(statuses):
         title, option, price, shipping, seller = PRODUCTS[(i + offset) % len(PRODUCTS)]
         order = services.order_place(

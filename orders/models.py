@@ -93,6 +93,7 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         blank=True,
         help_text=_("End of the window to keep, return or exchange after QC."),
     )
+    decision_reminded_at = models.DateTimeField(_("decision reminder sent"), null=True, blank=True)
     status = FSMField(_("status"), max_length=32, choices=Status, default=Status.PENDING_PAYMENT, protected=True)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
@@ -196,6 +197,7 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     @transition(status, Status.AWAITING_QC, Status.QC_FAILED, permission=PERM_INSPECT, custom={"label": _("Fail QC")})
     def fail_qc(self, decision_deadline) -> None:
         self.decision_deadline = decision_deadline
+        self.decision_reminded_at = None
 
     @transition(
         status,

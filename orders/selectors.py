@@ -1,5 +1,9 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from .models import Order, OrderEvent
 
@@ -18,3 +22,24 @@ def order_for_shopper(*, user, number: str) -> Order:
     timeline = OrderEvent.objects.filter(shopper_visible=True).order_by("created_at", "id")
     queryset = Order.objects.for_shopper(user).prefetch_related(Prefetch("events", timeline, to_attr="timeline"))
     return get_object_or_404(queryset, number=number)
+
+
+def orders_due_for_reminder() -> list[int]:
+    """QC-failed orders whose deadline is within QC_REMINDER_HOURS and not yet reminded."""
+    now = timezone.now()
+    return list(
+        Order.objects.filter(
+            status=Order.Status.QC_FAILED,
+            decision_reminded_at__isnull=True,
+            decision_deadline__gt=now,
+            decision_deadline__lte=now + timedelta(hours=settings.QC_REMINDER_HOURS),
+        ).values_list("pk", flat=True)
+    )
+
+
+def orders_with_expired_decision() -> list[int]:
+    return list(
+        Order.objects.filter(status=Order.Status.QC_FAILED, decision_deadline__lte=timezone.now()).values_list(
+            "pk", flat=True
+        )
+    )

@@ -25,7 +25,10 @@ class OrderActionError(Exception):
 
 
 class OrderChangedMeanwhile(OrderActionError):
-    pass
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message or _("This order was changed by someone else meanwhile. Reload the page and check its status.")
+        )
 
 
 def transition_label(name: str) -> str:
@@ -37,15 +40,10 @@ def transition_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _changed_meanwhile() -> OrderChangedMeanwhile:
-    return OrderChangedMeanwhile(
-        _("This order was changed by someone else meanwhile. Reload the page and check its status.")
-    )
-
-
-def _check_allowed(order: Order, name: str, by, expected_status: str | None) -> None:
+def order_check_transition(*, order: Order, name: str, by, expected_status: str | None = None) -> None:
+    """Raise OrderActionError (with its message) unless `by` may run transition `name` now."""
     if expected_status is not None and order.status != expected_status:
-        raise _changed_meanwhile()
+        raise OrderChangedMeanwhile()
     method = getattr(order, name)
     label = transition_label(name)
     if not can_proceed(method, check_conditions=False):
@@ -152,7 +150,24 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
     return event, title % values, body % values
 
 
-def _run(
+def _restore_status(order: Order, status: str) -> None:
+    """Put back the in-memory status after a transition whose transaction rolled back.
+
+    Not `refresh_from_db()`: django-fsm's version flips the field's class-wide `protected`
+    flag while it reloads, which races with other threads (seen under a 20-thread test).
+    """
+    order.__dict__["status"] = status
+
+
+def order_copy_state(*, into: Order, source: Order) -> None:
+    """Bring a caller's copy of an order up to date with the copy a service locked and changed
+    (field by field, for the same thread-safety reason as `_restore_status`)."""
+    for field in Order._meta.concrete_fields:
+        into.__dict__[field.attname] = getattr(source, field.attname)
+    into._update_initial_state()
+
+
+def order_transition(
     *,
     order: Order,
     name: str,
@@ -163,7 +178,14 @@ def _run(
     expected_status: str | None = None,
     extra_body: str = "",
 ) -> OrderEvent:
-    _check_allowed(order, name, by, expected_status)
+    """Run transition `name`: check it, change the status, save, write the timeline event and
+    tell the shopper (unless they acted themselves), all in one transaction.
+
+    The building block of every order service here and in the apps built on orders (refunds
+    adds its ledger writes inside the same transaction). `by=None` is the system. Raises
+    OrderActionError with a message for the person who tried; nothing is changed then.
+    """
+    order_check_transition(order=order, name=name, by=by, expected_status=expected_status)
     from_status = order.status
     try:
         with transaction.atomic():
@@ -191,26 +213,39 @@ def _run(
                     link=order.get_absolute_url(),
                 )
     except ConcurrentTransition:
-        order.refresh_from_db()
-        raise _changed_meanwhile() from None
+        _restore_status(order, from_status)
+        raise OrderChangedMeanwhile() from None
     except Exception:
-        order.refresh_from_db()
+        _restore_status(order, from_status)
         raise
     return event
 
 
-def _clean_tracking(tracking: str) -> str:
+def clean_tracking(tracking: str) -> str:
     tracking = (tracking or "").strip()
     if not TRACKING_RE.match(tracking):
         raise OrderActionError(_("Enter a tracking number: 4 to 64 letters, digits or dashes."))
     return tracking
 
 
-def _decision_deadline():
+def decision_deadline_from_now():
     return timezone.now() + timedelta(hours=settings.QC_DECISION_HOURS)
 
 
 # --- Shopper actions ------------------------------------------------------------------------
+
+
+def order_lock(*, order: Order) -> Order:
+    """Lock the order's row for the rest of the transaction and return the fresh copy.
+
+    Money-moving services lock the order first, then ledger accounts, always in that order.
+    A copy that no longer matches the database is refused as changed meanwhile.
+    """
+    locked = Order.objects.select_for_update().select_related("shopper").get(pk=order.pk)
+    if locked.status != order.status:
+        order_copy_state(into=order, source=locked)
+        raise OrderChangedMeanwhile()
+    return locked
 
 
 def order_place(*, shopper, **fields) -> Order:
@@ -221,51 +256,38 @@ def order_place(*, shopper, **fields) -> Order:
     return order
 
 
-def order_pay(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="pay", by=by, expected_status=expected_status)
-
-
-def order_cancel(*, order: Order, by, note: str = "", expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="cancel", by=by, note=note, expected_status=expected_status)
-
-
 def order_keep(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return _run(
+    return order_transition(
         order=order, name="keep", by=by, note=_("Kept despite the QC issues."), expected_status=expected_status
     )
-
-
-def order_request_refund(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="request_refund", by=by, expected_status=expected_status)
-
-
-def order_request_exchange(*, order: Order, by, note: str = "", expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="request_exchange", by=by, note=note, expected_status=expected_status)
 
 
 # --- Staff actions --------------------------------------------------------------------------
 
 
-def order_mark_out_of_stock(*, order: Order, by, note: str = "", expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="mark_out_of_stock", by=by, note=note, expected_status=expected_status)
-
-
 def order_purchase(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="purchase", by=by, expected_status=expected_status)
+    return order_transition(order=order, name="purchase", by=by, expected_status=expected_status)
 
 
 def order_ship_to_warehouse(*, order: Order, by, tracking: str, expected_status: str | None = None) -> OrderEvent:
-    tracking = _clean_tracking(tracking)
-    return _run(order=order, name="ship_to_warehouse", by=by, args=(tracking,), expected_status=expected_status)
+    tracking = clean_tracking(tracking)
+    return order_transition(
+        order=order, name="ship_to_warehouse", by=by, args=(tracking,), expected_status=expected_status
+    )
 
 
 def order_receive(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="receive", by=by, expected_status=expected_status)
+    return order_transition(order=order, name="receive", by=by, expected_status=expected_status)
 
 
 def order_pass_qc(*, order: Order, by, note: str = "", expected_status: str | None = None) -> OrderEvent:
-    return _run(
-        order=order, name="pass_qc", by=by, args=(_decision_deadline(),), note=note, expected_status=expected_status
+    return order_transition(
+        order=order,
+        name="pass_qc",
+        by=by,
+        args=(decision_deadline_from_now(),),
+        note=note,
+        expected_status=expected_status,
     )
 
 
@@ -273,61 +295,22 @@ def order_fail_qc(
     *, order: Order, by, note: str = "", summary: str = "", expected_status: str | None = None
 ) -> OrderEvent:
     """Fail QC and open the decision window; `summary` (photos, defects) goes into the alert."""
-    return _run(
+    return order_transition(
         order=order,
         name="fail_qc",
         by=by,
-        args=(_decision_deadline(),),
+        args=(decision_deadline_from_now(),),
         note=note,
         extra_body=summary,
         expected_status=expected_status,
     )
 
 
-def order_ship_return(*, order: Order, by, tracking: str, expected_status: str | None = None) -> OrderEvent:
-    tracking = _clean_tracking(tracking)
-    return _run(order=order, name="ship_return", by=by, args=(tracking,), expected_status=expected_status)
-
-
-def order_seller_received(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="seller_received", by=by, expected_status=expected_status)
-
-
-def order_seller_refused(*, order: Order, by, note: str, expected_status: str | None = None) -> OrderEvent:
-    if not (note or "").strip():
-        raise OrderActionError(_("Say what the seller answered."))
-    return _run(
-        order=order,
-        name="seller_refused",
-        by=by,
-        note=note.strip(),
-        shopper_visible=True,
-        expected_status=expected_status,
-    )
-
-
-def order_confirm_refund(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="confirm_refund", by=by, expected_status=expected_status)
-
-
-def order_replacement_shipped(*, order: Order, by, tracking: str, expected_status: str | None = None) -> OrderEvent:
-    tracking = _clean_tracking(tracking)
-    return _run(order=order, name="replacement_shipped", by=by, args=(tracking,), expected_status=expected_status)
-
-
-def order_compensate(*, order: Order, by, note: str = "", expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="compensate", by=by, note=note, expected_status=expected_status)
-
-
-def order_restock(*, order: Order, by, note: str = "", expected_status: str | None = None) -> OrderEvent:
-    return _run(order=order, name="restock", by=by, note=note, expected_status=expected_status)
-
-
 # --- System actions -------------------------------------------------------------------------
 
 
 def order_expire_decision(*, order: Order) -> OrderEvent:
-    return _run(
+    return order_transition(
         order=order,
         name="expire_decision",
         by=None,
@@ -335,23 +318,54 @@ def order_expire_decision(*, order: Order) -> OrderEvent:
     )
 
 
-# The staff buttons in the admin: transition name -> service. What each needs (a tracking
-# number, a note) is declared on the transition as custom["needs"].
+def order_remind_decision(*, order_id: int) -> bool:
+    """Remind the shopper once that a QC decision is due soon. Returns whether it sent one.
+
+    Locks the order so two runs of the job cannot both remind.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("shopper").filter(pk=order_id).first()
+        if (
+            order is None
+            or order.status != Status.QC_FAILED
+            or order.decision_reminded_at is not None
+            or not order.decision_window_open()
+        ):
+            return False
+        order.decision_reminded_at = timezone.now()
+        order.save(update_fields=["decision_reminded_at"])
+        deadline = date_format(timezone.localtime(order.decision_deadline), "DATETIME_FORMAT")
+        notify(
+            user=order.shopper,
+            event=Event.DECISION_REMINDER,
+            title=_("Reminder: decide on “%(product)s” by %(deadline)s")
+            % {
+                "product": order.product_title,
+                "deadline": deadline,
+            },
+            body=_("After that the item is kept and stored. You can keep it, return it or exchange it."),
+            link=order.get_absolute_url(),
+        )
+    return True
+
+
+def order_expire_due_decision(*, order_id: int) -> bool:
+    """Close the decision window of one order whose deadline passed. Returns whether it did."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None or order.status != Status.QC_FAILED or order.decision_window_open():
+            return False
+        order_expire_decision(order=order)
+    return True
+
+
+# The staff buttons in the order admin: transition name -> service. What each needs (a tracking
+# number, a note) is declared on the transition as custom["needs"]. Apps built on orders add
+# their own (the money-moving ones live in refunds) by extending this in their admin.
 STAFF_ACTIONS = {
-    "cancel": order_cancel,
-    "pass_qc": order_pass_qc,
-    "fail_qc": order_fail_qc,
-    "mark_out_of_stock": order_mark_out_of_stock,
     "purchase": order_purchase,
     "ship_to_warehouse": order_ship_to_warehouse,
     "receive": order_receive,
-    "ship_return": order_ship_return,
-    "seller_received": order_seller_received,
-    "seller_refused": order_seller_refused,
-    "confirm_refund": order_confirm_refund,
-    "replacement_shipped": order_replacement_shipped,
-    "compensate": order_compensate,
-    "restock": order_restock,
 }
 
 

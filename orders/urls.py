@@ -6,5 +6,4 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("<str:number>/", views.order_detail, name="detail"),
-    path("<str:number>/cancel/", views.order_cancel, name="cancel"),
 ]

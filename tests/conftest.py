@@ -1,9 +1,9 @@
 import os
 
 # The environment of the test run, set before Django reads its settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cssbuy_qc.settings")
 os.environ.update(
     {
-        "DJANGO_SETTINGS_MODULE": "cssbuy_qc.settings",
         "DJANGO_READ_DOT_ENV": "false",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "tests-only-secret-key-" + "x" * 40,

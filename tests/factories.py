@@ -1,5 +1,6 @@
 from datetime import timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import factory
 from django.contrib.auth.models import Group
@@ -9,6 +10,8 @@ from factory.django import DjangoModelFactory
 from accounts.models import User
 from accounts.roles import INSPECTORS, SUPPORT
 from orders.models import Order, OrderEvent
+from refunds.models import ReturnRequest
+from refunds.quotes import exchange_quote, refund_quote
 
 PASSWORD = "correct-horse-battery-2026"
 
@@ -73,3 +76,44 @@ class OrderEventFactory(DjangoModelFactory[OrderEvent]):
     from_status = Order.Status.PENDING_PAYMENT
     to_status = Order.Status.PAID
     note = "Paid from balance."
+
+
+class ReturnRequestFactory(DjangoModelFactory[ReturnRequest]):
+    class Meta:
+        model = ReturnRequest
+
+    order = factory.SubFactory(OrderFactory, status=Order.Status.RETURN_REQUESTED)
+    kind = ReturnRequest.Kind.REFUND
+    fault = ReturnRequest.Fault.SELLER
+    requested_by = factory.LazyAttribute(lambda o: o.order.shopper)
+    quote = factory.LazyAttribute(
+        lambda o: (
+            refund_quote(order=o.order, refundable=o.order.total, fault=o.fault).as_json()
+            if o.kind == ReturnRequest.Kind.REFUND
+            else exchange_quote(order=o.order, new_unit_price=None, fault=o.fault).as_json()
+        )
+    )
+    new_option = factory.LazyAttribute(lambda o: "L / sage" if o.kind == ReturnRequest.Kind.EXCHANGE else "")
+
+
+def fund(user, amount) -> None:
+    """Put money on a shopper's balance, as support records a top-up."""
+    from refunds.services import wallet_topup
+
+    wallet_topup(user=user, amount=Decimal(amount), by=None, reason="bank transfer", token=f"test-{uuid4()}")
+
+
+def paid_order(**kwargs) -> Order:
+    """An order in any status whose payment is in the ledger (so refunds have something to return)."""
+    from refunds.services import ledger_post, platform_account, wallet_for
+
+    order = OrderFactory(**kwargs)
+    fund(order.shopper, order.total)
+    ledger_post(
+        key=f"pay:{order.pk}",
+        kind="payment",
+        legs=[(wallet_for(user=order.shopper), -order.total), (platform_account("order_payments"), order.total)],
+        description=f"Payment for order {order.number}",
+        order=order,
+    )
+    return order

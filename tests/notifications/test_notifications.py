@@ -14,6 +14,7 @@ from notifications import services
 from notifications.models import Event, Notification, NotificationPreference
 from notifications.tasks import send_notification_email, sweep_unsent_notifications
 from orders import services as order_services
+from refunds import services as refunds
 from orders.models import Order
 from tests.factories import OrderFactory, UserFactory
 
@@ -56,7 +57,7 @@ def test_the_shopper_is_not_notified_of_their_own_action(shopper, django_capture
     order = OrderFactory(shopper=shopper)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        order_services.order_cancel(order=order, by=shopper)
+        refunds.order_cancel(order=order, by=shopper)
 
     assert callbacks == []
     assert not Notification.objects.exists()

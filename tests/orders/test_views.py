@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from orders.models import Order, OrderEvent
+from orders.models import Order
 from tests.factories import OrderEventFactory, OrderFactory
 
 S = Order.Status
@@ -52,7 +52,18 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("method", "name"), [("get", "orders:detail"), ("post", "orders:cancel")])
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [
+        ("get", "orders:detail"),
+        ("post", "order_money:pay"),
+        ("post", "order_money:cancel"),
+        ("post", "order_money:keep"),
+        ("post", "order_money:return"),
+        ("get", "order_money:exchange"),
+        ("post", "order_money:exchange"),
+    ],
+)
 def test_another_shoppers_order_is_a_404_on_every_url(shopper_client, other_shopper, method, name):
     order = OrderFactory(shopper=other_shopper)
 
@@ -61,52 +72,6 @@ def test_another_shoppers_order_is_a_404_on_every_url(shopper_client, other_shop
     assert response.status_code == 404
     order.refresh_from_db()
     assert order.status == S.PENDING_PAYMENT
-
-
-@pytest.mark.django_db
-def test_shopper_cancels_an_unpaid_order(shopper_client, shopper):
-    order = OrderFactory(shopper=shopper)
-
-    response = shopper_client.post(
-        reverse("orders:cancel", args=[order.number]), {"expected_status": S.PENDING_PAYMENT}, follow=True
-    )
-
-    order.refresh_from_db()
-    assert order.status == S.CANCELLED
-    assert f"Order {order.number} is cancelled." in response.text
-    assert OrderEvent.objects.get(order=order).actor == shopper
-
-
-@pytest.mark.django_db
-def test_cancelling_a_purchased_order_is_a_clear_409_and_changes_nothing(shopper_client, shopper):
-    order = OrderFactory(shopper=shopper, status=S.PURCHASED)
-
-    response = shopper_client.post(reverse("orders:cancel", args=[order.number]))
-
-    assert response.status_code == 409
-    assert "“Cancel order” is not possible while the order is “Purchased from seller”." in response.text
-    order.refresh_from_db()
-    assert order.status == S.PURCHASED
-
-
-@pytest.mark.django_db
-def test_a_double_click_on_cancel_cancels_once(shopper_client, shopper):
-    order = OrderFactory(shopper=shopper)
-    url = reverse("orders:cancel", args=[order.number])
-
-    first = shopper_client.post(url, {"expected_status": S.PENDING_PAYMENT})
-    second = shopper_client.post(url, {"expected_status": S.PENDING_PAYMENT})
-
-    assert first.status_code == 302
-    assert second.status_code == 409
-    assert "changed by someone else" in second.text
-    assert OrderEvent.objects.filter(order=order).count() == 1
-
-
-@pytest.mark.django_db
-def test_cancel_needs_post(shopper_client, shopper):
-    order = OrderFactory(shopper=shopper)
-    assert shopper_client.get(reverse("orders:cancel", args=[order.number])).status_code == 405
 
 
 def _queries(django_assert_max_num_queries, client, url) -> int:

@@ -1,0 +1,84 @@
+"""Races on PostgreSQL with real threads: money moves exactly once."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from orders.models import Order
+from orders.services import OrderActionError
+from refunds import services
+from refunds.models import LedgerTransaction
+from refunds.selectors import ledger_violations, wallet_balance
+from tests.factories import OrderFactory, ReturnRequestFactory, UserFactory, fund, paid_order
+
+S = Order.Status
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def race(n: int, work) -> list:
+    """Run `work(i)` in n threads released together; return each result or exception."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - collected for the assertions
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_20_concurrent_confirmations_of_one_refund_credit_once():
+    assert connection.vendor == "postgresql"
+    support = UserFactory(is_staff=True, is_superuser=True)
+    order = paid_order(status=S.SELLER_REFUNDING)
+    ReturnRequestFactory(order=order)
+    copies = [Order.objects.get(pk=order.pk) for _ in range(20)]
+
+    results = race(20, lambda i: services.refund_confirm(order=copies[i], by=support))
+
+    credits = [r for r in results if isinstance(r, LedgerTransaction)]
+    refused = [r for r in results if isinstance(r, OrderActionError)]
+    assert len(credits) == 1
+    assert len(refused) == 19, [r for r in results if not isinstance(r, LedgerTransaction | OrderActionError)]
+    assert LedgerTransaction.objects.filter(kind="refund").count() == 1
+    assert wallet_balance(user=order.shopper) == order.total
+    assert ledger_violations() == []
+
+
+def test_a_balance_of_100_and_20_concurrent_payments_of_30_make_exactly_3_payments():
+    shopper = UserFactory()
+    fund(shopper, "100.00")
+    orders = [
+        OrderFactory(shopper=shopper, unit_price=Decimal("25.00"), domestic_shipping=Decimal("5.00"))
+        for _ in range(20)
+    ]
+
+    results = race(20, lambda i: services.order_pay(order=orders[i], by=shopper))
+
+    paid = [r for r in results if isinstance(r, Order)]
+    short = [r for r in results if isinstance(r, services.InsufficientBalance)]
+    assert (len(paid), len(short)) == (3, 17), results
+    assert wallet_balance(user=shopper) == Decimal("10.00")
+    assert Order.objects.filter(status=S.PAID).count() == 3
+    assert ledger_violations() == []
+
+
+def test_concurrent_top_ups_with_one_token_post_once():
+    shopper = UserFactory()
+
+    race(10, lambda i: services.wallet_topup(user=shopper, amount=Decimal("10"), by=None, reason="r", token="same"))
+
+    assert wallet_balance(user=shopper) == Decimal("10.00")
+    assert ledger_violations() == []

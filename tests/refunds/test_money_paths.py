@@ -1,0 +1,339 @@
+"""Every money path: what the shopper is quoted is what moves, once."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+
+from orders.models import Order
+from orders.services import OrderActionError, OrderChangedMeanwhile, order_fail_qc, order_pass_qc
+from refunds import services
+from refunds.models import Account, AppendOnlyError, Entry, LedgerTransaction, ReturnRequest
+from refunds.quotes import Quote
+from refunds.selectors import ledger_violations, wallet_balance
+from tests.factories import OrderFactory, fund, paid_order
+
+S = Order.Status
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_consistent(db):
+    yield
+    assert ledger_violations() == []
+
+
+def wallet(user) -> Decimal:
+    return wallet_balance(user=user)
+
+
+def test_place_and_pay_debits_the_total_and_credits_order_payments(shopper):
+    fund(shopper, "300.00")
+
+    order = services.order_place_and_pay(
+        shopper=shopper,
+        product_title="Linen shirt",
+        product_url="https://item.taobao.com/item.htm?id=1",
+        unit_price=D("129.00"),
+        quantity=2,
+        domestic_shipping=D("8.00"),
+    )
+
+    assert order.status == S.PAID
+    assert wallet(shopper) == D("34.00")
+    assert services.order_refundable(order=order) == D("266.00")
+    assert Account.objects.get(kind="order_payments", user=None).balance == D("266.00")
+
+
+def test_too_little_balance_creates_and_charges_nothing_and_says_how_much_is_missing(shopper):
+    fund(shopper, "100.00")
+
+    with pytest.raises(services.InsufficientBalance, match=r"top up ¥166.00"):
+        services.order_place_and_pay(
+            shopper=shopper,
+            product_title="Linen shirt",
+            product_url="https://item.taobao.com/item.htm?id=1",
+            unit_price=D("129.00"),
+            quantity=2,
+            domestic_shipping=D("8.00"),
+        )
+
+    assert not Order.objects.exists()
+    assert wallet(shopper) == D("100.00")
+
+
+@pytest.mark.parametrize("status", [S.PENDING_PAYMENT, S.PAID])
+def test_cancel_before_purchase_refunds_everything_at_once(shopper, status):
+    if status == S.PAID:
+        order = paid_order(shopper=shopper, status=S.PAID)
+    else:
+        order = OrderFactory(shopper=shopper)
+        fund(shopper, "10.00")
+    before = wallet(shopper)
+
+    services.order_cancel(order=order, by=shopper)
+
+    assert order.status == S.CANCELLED
+    assert wallet(shopper) == before + (order.total if status == S.PAID else 0)
+    assert services.order_refundable(order=order) == 0
+
+
+def test_out_of_stock_refunds_and_tells_the_shopper(shopper, support):
+    order = paid_order(shopper=shopper, status=S.PAID)
+
+    services.order_mark_out_of_stock(order=order, by=support)
+
+    assert wallet(shopper) == order.total
+    notification = shopper.notifications.get()
+    assert f"¥{order.total} is back on your balance." in notification.body
+
+
+def _fail(order, inspector):
+    order_fail_qc(order=order, by=inspector)
+    order.refresh_from_db()
+
+
+def test_qc_failed_refund_quote_is_item_and_shipping_without_fees_and_is_what_is_credited(shopper, support, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC, quantity=2)
+    _fail(order, inspector)
+
+    quote = services.order_quote_refund(order=order)
+    assert [line.amount for line in quote.lines] == [D("258.00"), D("8.00")]
+    assert (quote.total, quote.fee, quote.fault) == (D("266.00"), 0, "seller")
+
+    request = services.order_request_refund(order=order, by=shopper, expected_total=quote.total)
+    assert Quote.from_json(request.quote) == quote
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.return_seller_received(order=order, by=support)
+    txn = services.refund_confirm(order=order, by=support)
+
+    credited = txn.entries.get(account__kind="wallet").amount
+    assert credited == quote.total
+    assert wallet(shopper) == D("266.00")
+    assert order.status == S.REFUNDED
+    note = shopper.notifications.filter(event="refund_credited").get()
+    assert "¥266.00 was credited; your balance is now ¥266.00." in note.body
+
+
+def test_change_of_mind_refund_keeps_shipping_and_deducts_the_fee(shopper, support, inspector, settings):
+    settings.RETURN_SHIPPING_FEE = D("15.00")
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    order_pass_qc(order=order, by=inspector)
+    order.refresh_from_db()
+
+    quote = services.order_quote_refund(order=order)
+    assert [line.amount for line in quote.lines] == [D("129.00"), D("0.00"), D("-15.00")]
+    assert (quote.total, quote.fault) == (D("114.00"), "shopper")
+
+    services.order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.return_seller_received(order=order, by=support)
+    services.refund_confirm(order=order, by=support)
+
+    assert wallet(shopper) == D("114.00")
+    assert Account.objects.get(kind="fees", user=None).balance == D("15.00")
+    assert services.order_refundable(order=order) == D("23.00")  # the shipping and the fee stay paid
+
+
+def test_a_stale_quote_is_refused(shopper, inspector, settings):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    order_pass_qc(order=order, by=inspector)
+    order.refresh_from_db()
+    settings.RETURN_SHIPPING_FEE = D("20.00")  # the fee changed after the shopper saw the quote
+
+    with pytest.raises(services.QuoteChanged):
+        services.order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
+
+    assert Order.objects.get(pk=order.pk).status == S.STORED
+    assert not ReturnRequest.objects.exists()
+
+
+def test_a_refund_never_exceeds_what_was_paid(shopper, support, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    services.wallet_adjust(user=shopper, amount=D("1"), by=support, reason="goodwill", token="x")
+    # Part of the payment was already refunded by a correction of 100.00.
+    services.ledger_post(
+        key="partial",
+        kind="adjustment",
+        legs=[
+            (services.wallet_for(user=shopper), D("100.00")),
+            (services.platform_account("order_payments"), D("-100.00")),
+        ],
+        description="partial refund",
+        order=order,
+    )
+    _fail(order, inspector)
+
+    quote = services.order_quote_refund(order=order)
+
+    assert quote.total == D("37.00")
+    assert quote.lines[-1].amount == D("-100.00")
+
+
+def test_exchange_with_a_higher_price_pays_the_difference_when_requesting(shopper, support, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC, quantity=2)
+    _fail(order, inspector)
+    fund(shopper, "50.00")
+
+    quote = services.order_quote_exchange(order=order, new_unit_price=D("139.00"))
+    assert quote.total == D("20.00")
+    services.order_request_exchange(
+        order=order, by=shopper, new_option="L", new_unit_price=D("139.00"), expected_total=quote.total
+    )
+    assert wallet(shopper) == D("30.00")
+
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+    order.refresh_from_db()
+    assert (order.status, order.option_text, order.unit_price) == (S.AWAITING_REPLACEMENT, "L", D("139.00"))
+    assert wallet(shopper) == D("30.00")  # nothing more moves when it ships
+
+
+def test_exchange_with_a_lower_price_credits_the_difference_when_the_replacement_ships(shopper, support, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    _fail(order, inspector)
+
+    quote = services.order_quote_exchange(order=order, new_unit_price=D("99.00"))
+    assert quote.total == D("-30.00")
+    services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("99.00"))
+    assert wallet(shopper) == 0
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+
+    assert wallet(shopper) == D("30.00")
+    assert "¥30.00 was credited" in shopper.notifications.filter(event="exchange_update").first().body
+
+
+def test_exchange_with_too_little_balance_says_how_much_to_top_up_and_changes_nothing(shopper, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    _fail(order, inspector)
+
+    with pytest.raises(services.InsufficientBalance, match=r"top up ¥10.00"):
+        services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+
+    assert Order.objects.get(pk=order.pk).status == S.QC_FAILED
+    assert not ReturnRequest.objects.exists()
+
+
+def test_seller_refused_then_platform_compensates_the_quoted_refund(shopper, support, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    _fail(order, inspector)
+    services.order_request_refund(order=order, by=shopper)
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.return_seller_refused(order=order, by=support, note="Seller says it was perfect.")
+
+    services.refusal_compensate(order=order, by=support)
+
+    assert order.status == S.REFUNDED
+    assert wallet(shopper) == order.total
+    assert Account.objects.get(kind="compensation", user=None).balance == -order.total
+
+
+def test_restock_after_refusal_moves_no_money(shopper, support, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    _fail(order, inspector)
+    services.order_request_refund(order=order, by=shopper)
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.return_seller_refused(order=order, by=support, note="No.")
+
+    services.refusal_restock(order=order, by=support)
+
+    assert order.status == S.STORED
+    assert wallet(shopper) == 0
+
+
+def test_double_submission_of_a_decision_creates_one_request(shopper, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    _fail(order, inspector)
+    stale_copy = Order.objects.get(pk=order.pk)
+
+    services.order_request_refund(order=order, by=shopper, expected_status=S.QC_FAILED)
+    with pytest.raises(OrderChangedMeanwhile):
+        services.order_request_refund(order=stale_copy, by=shopper, expected_status=S.QC_FAILED)
+
+    assert ReturnRequest.objects.count() == 1
+
+
+def test_double_confirmation_of_a_refund_credits_once(shopper, support, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    _fail(order, inspector)
+    services.order_request_refund(order=order, by=shopper)
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.return_seller_received(order=order, by=support)
+    second_click = Order.objects.get(pk=order.pk)
+
+    services.refund_confirm(order=order, by=support)
+    with pytest.raises(OrderActionError):
+        services.refund_confirm(order=second_click, by=support)
+
+    assert LedgerTransaction.objects.filter(kind="refund").count() == 1
+    assert wallet(shopper) == order.total
+
+
+def test_the_same_idempotency_key_posts_once(shopper):
+    services.wallet_topup(user=shopper, amount=D("50"), by=None, reason="transfer 1", token="abc")
+    services.wallet_topup(user=shopper, amount=D("50"), by=None, reason="transfer 1", token="abc")
+
+    assert wallet(shopper) == D("50.00")
+    assert LedgerTransaction.objects.filter(kind="topup").count() == 1
+
+
+def test_adjustments_need_a_reason_and_cannot_overdraw(shopper, support):
+    fund(shopper, "20.00")
+
+    with pytest.raises(OrderActionError, match="reason"):
+        services.wallet_adjust(user=shopper, amount=D("5"), by=support, reason=" ", token="a")
+    with pytest.raises(services.InsufficientBalance):
+        services.wallet_adjust(user=shopper, amount=D("-25"), by=support, reason="mistake", token="b")
+    services.wallet_adjust(user=shopper, amount=D("-5"), by=support, reason="duplicate top-up", token="c")
+
+    assert wallet(shopper) == D("15.00")
+
+
+def test_a_correction_is_a_reversing_transaction(shopper, support):
+    txn = services.wallet_topup(user=shopper, amount=D("40"), by=support, reason="typo", token="t")
+
+    reversal = services.ledger_reverse(txn=txn, by=support, reason="wrong shopper")
+
+    assert wallet(shopper) == 0
+    assert reversal.reverses == txn
+    assert Entry.objects.count() == 4
+
+
+def test_entries_and_transactions_are_append_only(shopper):
+    txn = services.wallet_topup(user=shopper, amount=D("40"), by=None, reason="x", token="t")
+    entry = txn.entries.first()
+
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        Entry.objects.filter(pk=entry.pk).update(amount=D("1"))
+    with pytest.raises(AppendOnlyError):
+        txn.delete()
+    assert connection.vendor == "postgresql"
+    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE refunds_entry SET amount = 1 WHERE id = %s", [entry.pk])
+
+
+def test_the_database_refuses_a_negative_wallet(shopper):
+    account = services.wallet_for(user=shopper)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.filter(pk=account.pk).update(balance=D("-1.00"))
+
+
+def test_ledger_check_command_reports_and_exits_1(shopper, capsys):
+    call_command("ledger_check")
+    assert "Ledger OK" in capsys.readouterr().out
+
+    account = services.wallet_for(user=shopper)
+    Account.objects.filter(pk=account.pk).update(balance=D("5.00"))  # drift: no entry behind it
+
+    with pytest.raises(CommandError) as error:
+        call_command("ledger_check")
+    assert error.value.returncode == 1
+    assert "caches 5.00 but its entries sum to 0.00" in capsys.readouterr().err
+    Account.objects.filter(pk=account.pk).update(balance=D("0.00"))

@@ -1,0 +1,368 @@
+"""The shopper's money pages and the staff's money screens."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.models import Order, OrderEvent
+from refunds import services
+from refunds.models import LedgerTransaction, ReturnRequest
+from refunds.selectors import ledger_violations, wallet_balance
+from tests.factories import OrderFactory, ReturnRequestFactory, fund, paid_order
+
+S = Order.Status
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_consistent():
+    yield
+    assert ledger_violations() == []
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+# --- Placing and paying ---------------------------------------------------------------------
+
+ORDER_FORM = {
+    "product_url": "https://weidian.com/item.html?itemID=42",
+    "product_title": "Retro sneakers",
+    "option_text": "EU 44",
+    "unit_price": "259.00",
+    "quantity": "1",
+    "domestic_shipping": "10.00",
+    "remark": "",
+}
+
+
+def test_a_shopper_places_and_pays_an_order_in_one_step(shopper_client, shopper):
+    fund(shopper, "300.00")
+
+    response = shopper_client.post(reverse("order_money:new"), ORDER_FORM, follow=True)
+
+    order = Order.objects.get()
+    assert (order.status, order.marketplace, order.total) == (S.PAID, "weidian", D("269.00"))
+    assert f"Order {order.number} is placed and paid." in _messages(response)
+    assert wallet_balance(user=shopper) == D("31.00")
+
+
+def test_placing_with_too_little_balance_says_how_much_is_missing_and_creates_nothing(shopper_client, shopper):
+    fund(shopper, "200.00")
+
+    response = shopper_client.post(reverse("order_money:new"), ORDER_FORM)
+
+    assert response.status_code == 402
+    assert "top up ¥69.00" in response.text
+    assert not Order.objects.exists()
+    assert wallet_balance(user=shopper) == D("200.00")
+
+
+def test_pay_button_pays_a_pending_order_once(shopper_client, shopper):
+    order = OrderFactory(shopper=shopper)
+    fund(shopper, "500.00")
+    url = reverse("order_money:pay", args=[order.number])
+
+    first = shopper_client.post(url, {"expected_status": S.PENDING_PAYMENT})
+    second = shopper_client.post(url, {"expected_status": S.PENDING_PAYMENT})
+
+    assert (first.status_code, second.status_code) == (302, 409)
+    assert wallet_balance(user=shopper) == D("500.00") - order.total
+    assert LedgerTransaction.objects.filter(kind="payment").count() == 1
+
+
+def test_shopper_cancels_a_paid_order_and_gets_the_money_back(shopper_client, shopper):
+    order = paid_order(shopper=shopper, status=S.PAID)
+
+    response = shopper_client.post(
+        reverse("order_money:cancel", args=[order.number]), {"expected_status": S.PAID}, follow=True
+    )
+
+    order.refresh_from_db()
+    assert order.status == S.CANCELLED
+    assert f"Order {order.number} is cancelled." in _messages(response)
+    assert wallet_balance(user=shopper) == order.total
+    assert OrderEvent.objects.get(order=order).actor == shopper
+
+
+def test_cancelling_a_purchased_order_is_a_clear_409_and_changes_nothing(shopper_client, shopper):
+    order = paid_order(shopper=shopper, status=S.PURCHASED)
+
+    response = shopper_client.post(reverse("order_money:cancel", args=[order.number]))
+
+    assert response.status_code == 409
+    assert "“Cancel order” is not possible while the order is “Purchased from seller”." in response.text
+    assert Order.objects.get(pk=order.pk).status == S.PURCHASED
+    assert wallet_balance(user=shopper) == 0
+
+
+def test_a_double_click_on_cancel_refunds_once(shopper_client, shopper):
+    order = paid_order(shopper=shopper, status=S.PAID)
+    url = reverse("order_money:cancel", args=[order.number])
+
+    first = shopper_client.post(url, {"expected_status": S.PAID})
+    second = shopper_client.post(url, {"expected_status": S.PAID})
+
+    assert (first.status_code, second.status_code) == (302, 409)
+    assert "changed by someone else" in second.text
+    assert wallet_balance(user=shopper) == order.total
+
+
+def test_money_actions_need_post(shopper_client, shopper):
+    order = OrderFactory(shopper=shopper)
+    for name in ("pay", "cancel", "keep", "return"):
+        assert shopper_client.get(reverse(f"order_money:{name}", args=[order.number])).status_code == 405
+
+
+def test_a_post_without_csrf_token_is_refused_and_moves_no_money(shopper):
+    order = paid_order(shopper=shopper, status=S.PAID)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(shopper)
+
+    for name in ("cancel", "return", "keep", "pay"):
+        assert client.post(reverse(f"order_money:{name}", args=[order.number])).status_code == 403
+
+    assert Order.objects.get(pk=order.pk).status == S.PAID
+    assert wallet_balance(user=shopper) == 0
+
+
+# --- The decision panel ---------------------------------------------------------------------
+
+
+def test_the_decision_panel_shows_the_countdown_and_the_itemised_quote(shopper_client, shopper):
+    order = paid_order(shopper=shopper, qc_failed=True, quantity=2)
+    Order.objects.filter(pk=order.pk).update(decision_deadline=timezone.now() + timedelta(hours=50))
+
+    response = shopper_client.get(order.get_absolute_url())
+
+    text = response.text
+    assert "Your decision" in text
+    assert "2\xa0days, 1\xa0hour" in text or "2\xa0days, 2\xa0hours" in text
+    assert "Item: 2 × ¥129.00" in text and "¥258.00" in text
+    assert "Domestic shipping (the seller&#x27;s fault: refunded)" in text
+    assert "Return for ¥266.00" in text
+    assert "Keep it" in text
+    assert reverse("order_money:exchange", args=[order.number]) in text
+
+
+def test_shopper_returns_a_qc_failed_item_after_reading_the_quote(shopper_client, shopper):
+    order = paid_order(shopper=shopper, qc_failed=True)
+
+    response = shopper_client.post(
+        reverse("order_money:return", args=[order.number]),
+        {"expected_status": S.QC_FAILED, "expected_total": "137.00", "reason": "Seam open"},
+        follow=True,
+    )
+
+    order.refresh_from_db()
+    assert order.status == S.RETURN_REQUESTED
+    request = ReturnRequest.objects.get(order=order)
+    assert (request.fault, request.reason, request.quote["total"]) == ("seller", "Seam open", "137.00")
+    assert "Your return" in response.text
+
+
+def test_double_submission_of_a_return_creates_one_request(shopper_client, shopper):
+    order = paid_order(shopper=shopper, qc_failed=True)
+    data = {"expected_status": S.QC_FAILED, "expected_total": "137.00"}
+    url = reverse("order_money:return", args=[order.number])
+
+    shopper_client.post(url, data)
+    second = shopper_client.post(url, data)
+
+    assert second.status_code == 409
+    assert ReturnRequest.objects.count() == 1
+
+
+def test_deciding_after_the_deadline_is_refused_with_a_message(shopper_client, shopper):
+    order = paid_order(shopper=shopper, status=S.QC_FAILED, decision_deadline=timezone.now() - timedelta(hours=1))
+
+    response = shopper_client.post(
+        reverse("order_money:return", args=[order.number]),
+        {"expected_status": S.QC_FAILED, "expected_total": "137.00"},
+    )
+
+    assert response.status_code == 409
+    assert "The decision window closed" in response.text
+    assert Order.objects.get(pk=order.pk).status == S.QC_FAILED
+
+
+def test_keep(shopper_client, shopper):
+    order = paid_order(shopper=shopper, qc_failed=True)
+
+    response = shopper_client.post(
+        reverse("order_money:keep", args=[order.number]), {"expected_status": S.QC_FAILED}, follow=True
+    )
+
+    assert Order.objects.get(pk=order.pk).status == S.STORED
+    assert "You kept it. The item is stored in the warehouse." in _messages(response)
+
+
+def test_exchange_preview_then_confirm(shopper_client, shopper):
+    order = paid_order(shopper=shopper, qc_failed=True)
+    fund(shopper, "20.00")
+    url = reverse("order_money:exchange", args=[order.number])
+    data = {"new_option": "L / sage", "new_unit_price": "139.00", "expected_status": S.QC_FAILED}
+
+    preview = shopper_client.post(url, {**data, "preview": "1"})
+    assert preview.context["quote"].total == D("10.00")
+    assert "To pay now from your balance" in preview.text
+    assert not ReturnRequest.objects.exists()
+
+    shopper_client.post(url, {**data, "expected_total": "10.00", "confirm": "1"})
+
+    request = ReturnRequest.objects.get()
+    assert (request.kind, request.new_option, request.new_unit_price) == ("exchange", "L / sage", D("139.00"))
+    assert wallet_balance(user=shopper) == D("10.00")
+
+
+def test_exchange_with_a_stale_quote_is_refused(shopper_client, shopper):
+    order = paid_order(shopper=shopper, qc_failed=True)
+    fund(shopper, "50.00")
+
+    response = shopper_client.post(
+        reverse("order_money:exchange", args=[order.number]),
+        {
+            "new_option": "L",
+            "new_unit_price": "149.00",
+            "expected_status": S.QC_FAILED,
+            "expected_total": "10.00",
+            "confirm": "1",
+        },
+    )
+
+    assert response.status_code == 409
+    assert "The amounts changed since you looked" in response.text
+    assert not ReturnRequest.objects.exists()
+
+
+# --- Balance --------------------------------------------------------------------------------
+
+
+def test_statement_shows_each_line_with_its_running_balance_and_order_link(shopper_client, shopper):
+    fund(shopper, "500.00")
+    order = OrderFactory(shopper=shopper)
+    services.order_pay(order=order, by=shopper)
+
+    response = shopper_client.get(reverse("refunds:balance"))
+
+    rows = list(response.context["page_obj"].object_list)
+    assert [(r.amount, r.balance_after) for r in rows] == [(D("-137.00"), D("363.00")), (D("500.00"), D("500.00"))]
+    assert order.get_absolute_url() in response.text
+    assert "Balance ¥363.00" in response.text  # in the header
+
+
+def test_statement_csv_download(shopper_client, shopper):
+    fund(shopper, "500.00")
+    services.order_pay(order=OrderFactory(shopper=shopper), by=shopper)
+
+    response = shopper_client.get(reverse("refunds:statement_csv"))
+
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == ["Date", "Description", "Order", "Amount (CNY)", "Balance (CNY)"]
+    assert [row[3:] for row in rows[1:]] == [["-137.00", "363.00"], ["+500.00", "500.00"]]
+
+
+def test_statement_query_count_is_the_same_for_1_and_200_entries(
+    shopper_client, shopper, django_assert_num_queries, django_assert_max_num_queries
+):
+    fund(shopper, "10000.00")
+    with django_assert_max_num_queries(30) as one:
+        shopper_client.get(reverse("refunds:balance"))
+    for _ in range(199):
+        services.order_pay(order=OrderFactory(shopper=shopper, unit_price=D("1.00"), domestic_shipping=0), by=shopper)
+
+    with django_assert_num_queries(len(one)):
+        response = shopper_client.get(reverse("refunds:balance"))
+    assert response.context["page_obj"].paginator.count == 200
+
+
+def test_another_shopper_never_sees_my_statement(shopper_client, other_shopper):
+    fund(other_shopper, "777.00")
+
+    response = shopper_client.get(reverse("refunds:balance"))
+
+    assert "777.00" not in response.text
+
+
+# --- Staff ----------------------------------------------------------------------------------
+
+
+def test_support_records_a_top_up_with_a_reason_once_even_if_submitted_twice(support_client, shopper):
+    url = reverse("admin:refunds_account_balance_change")
+    form = support_client.get(url).context["form"]
+    data = {"shopper": "shopper@example.com", "kind": "topup", "amount": "250.00", "reason": "Alipay 8812"}
+    data["token"] = form["token"].value()
+
+    first = support_client.post(url, data, follow=True)
+    support_client.post(url, data)
+
+    assert any("balance now ¥250.00" in m for m in _messages(first))
+    assert wallet_balance(user=shopper) == D("250.00")
+
+
+def test_a_top_up_without_a_reason_or_for_an_unknown_shopper_is_a_form_error(support_client, shopper):
+    url = reverse("admin:refunds_account_balance_change")
+
+    no_reason = support_client.post(url, {"shopper": shopper.email, "kind": "topup", "amount": "5", "token": "t1"})
+    stranger = support_client.post(
+        url, {"shopper": "nobody@example.com", "kind": "topup", "amount": "5", "reason": "x", "token": "t2"}
+    )
+
+    assert "This field is required." in no_reason.text
+    assert "No shopper has this email address." in stranger.text
+    assert wallet_balance(user=shopper) == 0
+
+
+def test_inspectors_cannot_record_top_ups(client, inspector):
+    client.force_login(inspector)
+    assert client.get(reverse("admin:refunds_account_balance_change")).status_code == 403
+
+
+def test_support_confirms_a_refund_with_the_order_button(support_client, shopper):
+    order = paid_order(shopper=shopper, status=S.SELLER_REFUNDING)
+    ReturnRequestFactory(order=order)
+
+    response = support_client.post(
+        reverse("admin:orders_order_transition", args=[order.pk, "confirm_refund"]),
+        {"expected_status": S.SELLER_REFUNDING},
+        follow=True,
+    )
+
+    assert f"Order {order.number} is now “Refunded to balance”." in _messages(response)
+    assert wallet_balance(user=shopper) == order.total
+
+
+def test_overdue_filter_lists_returns_without_seller_response(support_client, settings):
+    settings.SELLER_RESPONSE_HOURS = 72
+    late = ReturnRequestFactory(
+        order=OrderFactory(status=S.RETURNING), shipped_at=timezone.now() - timedelta(hours=80)
+    )
+    ReturnRequestFactory(order=OrderFactory(status=S.RETURNING), shipped_at=timezone.now() - timedelta(hours=10))
+    ReturnRequestFactory(
+        order=OrderFactory(status=S.SELLER_REFUNDING),
+        shipped_at=timezone.now() - timedelta(hours=80),
+        seller_received_at=timezone.now(),
+    )
+
+    response = support_client.get(reverse("admin:refunds_returnrequest_changelist"), {"seller": "overdue"})
+
+    assert list(response.context["cl"].result_list) == [late]
+
+
+def test_ledger_admin_is_read_only(support_client, shopper):
+    txn = services.wallet_topup(user=shopper, amount=D("5"), by=None, reason="x", token="ro")
+
+    response = support_client.get(reverse("admin:refunds_ledgertransaction_change", args=[txn.pk]))
+
+    assert response.status_code == 200
+    assert 'name="_save"' not in response.text
+    assert support_client.get(reverse("admin:refunds_ledgertransaction_add")).status_code == 403
