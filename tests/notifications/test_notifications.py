@@ -14,8 +14,8 @@ from notifications import services
 from notifications.models import Event, Notification, NotificationPreference
 from notifications.tasks import send_notification_email, sweep_unsent_notifications
 from orders import services as order_services
-from refunds import services as refunds
 from orders.models import Order
+from refunds import services as refunds
 from tests.factories import OrderFactory, UserFactory
 
 S = Order.Status
