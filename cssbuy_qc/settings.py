@@ -37,8 +37,10 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    "storages",
     "accounts",
     "orders",
+    "qc",
     "notifications",
     "refunds",
     "demo",
@@ -172,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_unsent_notifications",
         "schedule": timedelta(minutes=1),
     },
+    "qc-renditions-sweep": {
+        "task": "qc.tasks.sweep_missing_renditions",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -232,3 +238,38 @@ QC_REMINDER_HOURS = env.int("QC_REMINDER_HOURS", default=24)
 SELLER_RESPONSE_HOURS = env.int("SELLER_RESPONSE_HOURS", default=72)
 RETURN_SHIPPING_FEE = Decimal(env("RETURN_SHIPPING_FEE", default="15.00"))
 NOTIFICATION_RESEND_AFTER_MINUTES = env.int("NOTIFICATION_RESEND_AFTER_MINUTES", default=2)
+
+
+# --- QC photos and their storage ------------------------------------------------------------
+
+# Upload limits (qc.uploads.validate_image): bytes per file and pixels per image.
+QC_PHOTO_MAX_BYTES = env.int("QC_PHOTO_MAX_BYTES", default=25 * 1024 * 1024)
+QC_PHOTO_MAX_PIXELS = env.int("QC_PHOTO_MAX_PIXELS", default=60_000_000)
+# A measurement more than this far off the listing (percent) is highlighted as a problem.
+QC_MEASUREMENT_TOLERANCE_PERCENT = env.float("QC_MEASUREMENT_TOLERANCE_PERCENT", default=3.0)
+# Signed storage URLs live at most 5 minutes.
+QC_SIGNED_URL_SECONDS = min(env.int("QC_SIGNED_URL_SECONDS", default=300), 300)
+
+# Photos live on local disk (MEDIA_ROOT, never served directly) unless a bucket is configured:
+# then django-storages S3 with private objects, signed URLs and no overwriting.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default=None),
+            "signature_version": "s3v4",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": QC_SIGNED_URL_SECONDS,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "private, max-age=300"},
+        },
+    }
+    if AWS_S3_ENDPOINT_URL:
+        # Photo views redirect browsers to signed URLs on the storage host.
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(AWS_S3_ENDPOINT_URL.rstrip("/"))

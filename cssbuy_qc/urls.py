@@ -9,5 +9,6 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("balance/", include("refunds.urls")),
     path("notifications/", include("notifications.urls")),
+    path("qc/", include("qc.urls")),
     path("admin/", admin.site.urls),
 ]

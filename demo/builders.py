@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import INSPECTORS, SUPPORT
+from demo.qc import seed_qc
 from notifications.models import Notification
 from orders import services
 from orders.models import Order, OrderEvent
@@ -166,6 +167,7 @@ def seed_demo() -> bool:
         statuses = [S.PAID, S.QC_FAILED, S.STORED, S.RETURNING]
         _orders_for(shopper2, statuses, staff=support, inspector=inspector, offset=7)
         created = True
+    created |= seed_qc(inspector=inspector)
     # The demo's history happened "before": its notifications count as emailed already.
     Notification.objects.filter(user__in=[shopper, shopper2], emailed_at__isnull=True).update(
         emailed_at=timezone.now()

@@ -30,8 +30,9 @@ from tests.factories import InspectorFactory, SupportFactory, UserFactory  # noq
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; not for production
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads and demo photos never land in var/
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,

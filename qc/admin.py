@@ -1,0 +1,360 @@
+"""The inspectors' admin: a QC queue, and an inspection page with photos, defects, measurements
+and Pass / Fail. Uploads and verdicts go through qc.services; support staff only look."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+
+from . import selectors, services
+from .models import PERM_COMPLETE, Defect, Inspection, Measurement, QCPhoto, QCQueueItem
+from .uploads import ACCEPT
+
+# The admin index shows the QC queue's length (templates/admin/qc/index.html).
+if admin.site.index_template is None:
+    admin.site.index_template = "admin/qc/index.html"
+
+
+@admin.register(QCQueueItem)
+class QCQueueAdmin(admin.ModelAdmin):
+    """Orders awaiting QC, the longest-waiting first. Opening one opens (or resumes) its round."""
+
+    list_display = ["number", "product_title", "option_text", "shopper", "arrived", "waiting", "inspect_link"]
+    list_select_related = ["shopper"]
+    search_fields = ["number", "product_title", "domestic_tracking", "shopper__email"]
+    list_display_links = None
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        open_round = Inspection.objects.filter(order=OuterRef("pk"), result=Inspection.Result.PENDING).values("pk")
+        return selectors.qc_queue().annotate(open_round=Subquery(open_round[:1]))
+
+    def get_ordering(self, request):
+        return ["status_changed_at", "id"]
+
+    @admin.display(description=_("arrived"), ordering="status_changed_at")
+    def arrived(self, obj: Order):
+        return obj.status_changed_at
+
+    @admin.display(description=_("waiting"))
+    def waiting(self, obj: Order):
+        return timesince(obj.status_changed_at, timezone.now())
+
+    @admin.display(description=_("QC"))
+    def inspect_link(self, obj: Order):
+        if obj.open_round:
+            url = reverse("admin:qc_inspection_change", args=[obj.open_round])
+            return format_html('<a class="button" href="{}">{}</a>', url, gettext("Continue inspection"))
+        url = reverse("admin:qc_qcqueueitem_inspect", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Inspect"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/inspect/",
+                self.admin_site.admin_view(self.inspect_view),
+                name="qc_qcqueueitem_inspect",
+            ),
+            *super().get_urls(),
+        ]
+
+    def inspect_view(self, request, pk: int):
+        """Open the order's QC round (round N+1 if none is open) and go to its page.
+
+        Idempotent, so a plain link: the same order opened twice is the same round.
+        """
+        if not request.user.has_perm("qc.add_inspection"):
+            raise PermissionDenied
+        order = get_object_or_404(Order, pk=pk)
+        try:
+            inspection = services.inspection_open(order=order, by=request.user)
+        except services.QCError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:qc_qcqueueitem_changelist")
+        return redirect("admin:qc_inspection_change", inspection.pk)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- The inspection page --------------------------------------------------------------------
+
+
+class PhotoInline(admin.TabularInline):
+    model = QCPhoto
+    extra = 0
+    fields = ["preview", "caption", "position", "details"]
+    readonly_fields = ["preview", "details"]
+    ordering = ["position", "id"]
+    verbose_name_plural = _("photos (upload new ones above)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # photos arrive through the uploader, which validates them
+
+    @admin.display(description=_("photo"))
+    def preview(self, obj: QCPhoto):
+        if not obj.pk:
+            return "—"
+        if not obj.is_ready:
+            return format_html('<span class="qc-admin-pending">{}</span>', gettext("Processing…"))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" width="{}" height="{}" alt="" '
+            'class="qc-admin-thumb" loading="lazy"></a>',
+            obj.full_url,
+            obj.thumb_url,
+            obj.thumb_width,
+            obj.thumb_height,
+        )
+
+    @admin.display(description=_("details"))
+    def details(self, obj: QCPhoto):
+        if not obj.pk:
+            return "—"
+        return f"{obj.width}×{obj.height}, {obj.bytes // 1024} KiB"
+
+
+class DefectForm(forms.ModelForm):
+    # Set per request by DefectInline.get_formset: the round's photos, read once for all rows.
+    photo_choices: list | None = None
+
+    class Meta:
+        model = Defect
+        fields = ["kind", "severity", "description", "photo", "box_x", "box_y", "box_w", "box_h"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2, "cols": 34}),
+            "box_x": forms.HiddenInput(attrs={"data-qc-box": "x"}),
+            "box_y": forms.HiddenInput(attrs={"data-qc-box": "y"}),
+            "box_w": forms.HiddenInput(attrs={"data-qc-box": "w"}),
+            "box_h": forms.HiddenInput(attrs={"data-qc-box": "h"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.photo_choices is not None and "photo" in self.fields:
+            self.fields["photo"].choices = self.photo_choices
+
+
+class DefectInline(admin.TabularInline):
+    model = Defect
+    form = DefectForm
+    extra = 0
+    fields = ["kind", "severity", "description", "photo", "box", "box_x", "box_y", "box_w", "box_h"]
+    readonly_fields = ["box"]
+    ordering = ["position", "id"]
+
+    @admin.display(description=_("highlight box"))
+    def box(self, obj: Defect):
+        # Filled in by static/js/qc-admin.js: a "Draw box" button and the box's position.
+        return format_html('<span class="qc-box-slot" data-qc-box-slot>{}</span>', gettext("Needs JavaScript"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("photo")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if "photo" in formset.form.base_fields:
+            # One query for the photo menu of every row, not one per row.
+            choices = list(formset.form.base_fields["photo"].choices)
+            formset.form = type("DefectRowForm", (formset.form,), {"photo_choices": choices})
+        return formset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "photo":
+            inspection = getattr(request, "_qc_inspection", None)
+            kwargs["queryset"] = (
+                QCPhoto.objects.filter(inspection=inspection).order_by("position", "id")
+                if inspection is not None
+                else QCPhoto.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MeasurementInline(admin.TabularInline):
+    model = Measurement
+    extra = 0
+    fields = ["name", "listed_value", "measured_value", "unit", "position"]
+    ordering = ["position", "id"]
+
+
+@admin.register(Inspection)
+class InspectionAdmin(admin.ModelAdmin):
+    change_form_template = "admin/qc/inspection/change_form.html"
+    list_display = [
+        "__str__",
+        "order",
+        "round_number",
+        "result",
+        "inspector",
+        "photo_count",
+        "opened_at",
+        "completed_at",
+    ]
+    list_filter = ["result", "completed_at"]
+    search_fields = ["order__number", "order__product_title", "inspector__email"]
+    list_select_related = ["order", "inspector"]
+    readonly_fields = ["order_link", "round_number", "result", "inspector", "opened_at", "completed_at"]
+    fieldsets = (
+        (None, {"fields": ("order_link", "round_number", "result", "inspector", "opened_at", "completed_at")}),
+        (_("Notes"), {"fields": ("public_note", "internal_note")}),
+    )
+    inlines = [PhotoInline, DefectInline, MeasurementInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(photo_count=Count("photos"))
+
+    @admin.display(description=_("photos"), ordering="photo_count")
+    def photo_count(self, obj: Inspection) -> int:
+        return obj.photo_count
+
+    @admin.display(description=_("order"))
+    def order_link(self, obj: Inspection):
+        order = obj.order
+        return format_html(
+            "{} — {} ({}) · {}",
+            order.number,
+            order.product_title,
+            order.option_text or "—",
+            order.get_status_display(),
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # rounds are opened from the QC queue
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a round is evidence
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and not obj.is_open:
+            return False  # a completed round is read-only
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._qc_inspection = obj
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/upload/", self.admin_site.admin_view(self.upload_view), name="qc_inspection_upload"
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        inspection = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if inspection is not None:
+            photos = list(inspection.photos.order_by("position", "id"))
+            extra_context.update(
+                {
+                    "qc_can_work": self.has_change_permission(request, inspection)
+                    and request.user.has_perm(PERM_COMPLETE),
+                    "qc_upload_url": reverse("admin:qc_inspection_upload", args=[inspection.pk]),
+                    "qc_accept": ACCEPT,
+                    "qc_photos": [
+                        {
+                            "id": photo.pk,
+                            "label": gettext("Photo %(n)s") % {"n": n}
+                            + (f": {photo.caption}" if photo.caption else ""),
+                            "src": photo.display_url if photo.is_ready else "",
+                            "width": photo.display_width or photo.width,
+                            "height": photo.display_height or photo.height,
+                        }
+                        for n, photo in enumerate(photos, start=1)
+                    ],
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not QCPhoto:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for photo in formset.deleted_objects:
+            services.photo_delete(photo=photo)
+        for photo in instances:
+            photo.save(update_fields=["caption", "position"])
+        return None
+
+    def response_change(self, request, obj: Inspection):
+        verdict = (
+            Inspection.Result.PASSED
+            if "_qc_pass" in request.POST
+            else Inspection.Result.FAILED
+            if "_qc_fail" in request.POST
+            else None
+        )
+        if verdict is None:
+            return super().response_change(request, obj)
+        if not request.user.has_perm(PERM_COMPLETE):
+            raise PermissionDenied
+        try:
+            services.inspection_complete(inspection=obj, by=request.user, result=verdict)
+        except services.QCError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:qc_inspection_change", obj.pk)
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            gettext("Round %(round)s of order %(number)s: %(result)s. The shopper has been notified.")
+            % {"round": obj.round_number, "number": obj.order.number, "result": obj.get_result_display()},
+            messages.SUCCESS,
+        )
+        return redirect("admin:qc_qcqueueitem_changelist")
+
+    def upload_view(self, request, object_id: str):
+        """Staff-only upload endpoint: one or more files in `photo`. JSON for the uploader's
+        fetch/XHR; a redirect with messages for a plain form post."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        inspection = self.get_object(request, unquote(object_id))
+        if inspection is None:
+            raise Http404
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        if not (self.has_change_permission(request, inspection) and request.user.has_perm("qc.add_qcphoto")):
+            if wants_json:
+                return JsonResponse({"ok": False, "errors": [gettext("You may not add photos here.")]}, status=403)
+            raise PermissionDenied
+        files = request.FILES.getlist("photo")
+        caption = request.POST.get("caption", "")
+        results = []
+        if not files:
+            results.append({"name": "", "ok": False, "errors": [gettext("Choose at least one photo to upload.")]})
+        for uploaded in files:
+            try:
+                photo = services.photo_add(
+                    inspection=inspection, uploaded_file=uploaded, by=request.user, caption=caption
+                )
+            except ValidationError as error:
+                results.append({"name": uploaded.name, "ok": False, "errors": error.messages})
+            except services.QCError as error:
+                results.append({"name": uploaded.name, "ok": False, "errors": [str(error)]})
+            else:
+                results.append({"name": uploaded.name, "ok": True, "id": photo.pk})
+        ok = any(result["ok"] for result in results)
+        if wants_json:
+            return JsonResponse({"ok": ok, "results": results}, status=200 if ok else 400)
+        for result in results:
+            if result["ok"]:
+                self.message_user(request, gettext("Uploaded %(name)s.") % {"name": result["name"]}, messages.SUCCESS)
+            else:
+                for error in result["errors"]:
+                    self.message_user(request, f"{result['name']}: {error}", messages.ERROR)
+        return redirect("admin:qc_inspection_change", inspection.pk)

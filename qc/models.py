@@ -1,0 +1,257 @@
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+
+# Permission codename for passing or failing a round, declared once in Inspection.Meta.
+PERM_COMPLETE = "qc.complete_inspection"
+RENDITIONS = ("full", "display", "thumb")
+
+
+def new_photo_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Inspection(models.Model):
+    """One QC round of an order: round 1 on arrival, round 2 after an exchange, ..."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("In progress")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="inspections")
+    round_number = models.PositiveSmallIntegerField(_("round"))
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    result = models.CharField(_("result"), max_length=16, choices=Result, default=Result.PENDING, editable=False)
+    public_note = models.TextField(_("note for the shopper"), blank=True)
+    internal_note = models.TextField(_("internal note"), blank=True, help_text=_("Staff only; never shown."))
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["order", "round_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "round_number"], name="qc_inspection_round_unique"),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(result="pending"), name="qc_inspection_one_open_round"
+            ),
+            models.CheckConstraint(
+                condition=Q(result="pending", completed_at__isnull=True)
+                | (~Q(result="pending") & Q(completed_at__isnull=False)),
+                name="qc_inspection_completed_at_matches_result",
+            ),
+            models.CheckConstraint(condition=Q(round_number__gte=1), name="qc_inspection_round_positive"),
+        ]
+        permissions = [("complete_inspection", _("Can pass or fail a QC round"))]
+
+    def __str__(self) -> str:
+        return _("%(order)s, round %(round)s") % {"order": self.order, "round": self.round_number}
+
+    def get_absolute_url(self) -> str:
+        return reverse("qc:inspection", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.result == self.Result.PENDING
+
+
+def _photo_path(photo: "QCPhoto", name: str) -> str:
+    # Unguessable, and independent of the uploaded name; the storage stays private anyway.
+    return f"qc/{photo.key}/{name}"
+
+
+def original_path(photo: "QCPhoto", filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return _photo_path(photo, f"original.{extension}")
+
+
+def rendition_path(photo: "QCPhoto", filename: str) -> str:
+    return _photo_path(photo, filename)
+
+
+class QCPhoto(models.Model):
+    """An uploaded photo (kept private) and its renditions, made in the background."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")
+    key = models.CharField(max_length=32, unique=True, default=new_photo_key, editable=False)
+    original = models.FileField(_("original"), upload_to=original_path, max_length=255, editable=False)
+    full = models.FileField(_("full resolution"), upload_to=rendition_path, max_length=255, blank=True)
+    display = models.FileField(_("display"), upload_to=rendition_path, max_length=255, blank=True)
+    thumb = models.FileField(_("thumbnail"), upload_to=rendition_path, max_length=255, blank=True)
+    content_type = models.CharField(_("uploaded type"), max_length=32, editable=False)
+    width = models.PositiveIntegerField(_("width"), help_text=_("Pixels, upright."))
+    height = models.PositiveIntegerField(_("height"), help_text=_("Pixels, upright."))
+    bytes = models.PositiveBigIntegerField(_("bytes"), help_text=_("Size of the uploaded original."))
+    sha256 = models.CharField(_("content hash"), max_length=64, editable=False)
+    display_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    display_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    thumb_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    thumb_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    renditions_at = models.DateTimeField(_("renditions made"), null=True, blank=True, editable=False)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("QC photo")
+        verbose_name_plural = _("QC photos")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "sha256"], name="qc_photo_unique_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return self.caption or _("Photo %(key)s") % {"key": self.key[:8]}
+
+    @property
+    def is_ready(self) -> bool:
+        return self.renditions_at is not None
+
+    def url(self, rendition: str) -> str:
+        return reverse("qc:photo", kwargs={"pk": self.pk, "rendition": rendition})
+
+    @property
+    def thumb_url(self) -> str:
+        return self.url("thumb")
+
+    @property
+    def display_url(self) -> str:
+        return self.url("display")
+
+    @property
+    def full_url(self) -> str:
+        return self.url("full")
+
+    def stored_names(self) -> list[str]:
+        return [f.name for f in (self.original, self.full, self.display, self.thumb) if f]
+
+
+class Defect(models.Model):
+    class Kind(models.TextChoices):
+        SIZING = "sizing", _("Sizing")
+        WRONG_COLOUR = "wrong_colour", _("Wrong colour")
+        DAMAGE = "damage", _("Damage")
+        WRONG_ITEM = "wrong_item", _("Wrong item")
+        STAIN = "stain", _("Stain")
+        MISSING_PART = "missing_part", _("Missing part")
+        OTHER = "other", _("Other")
+
+    class Severity(models.TextChoices):
+        MINOR = "minor", _("Minor")
+        MAJOR = "major", _("Major")
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="defects")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity, default=Severity.MAJOR)
+    description = models.TextField(_("description"))
+    photo = models.ForeignKey(
+        QCPhoto, on_delete=models.SET_NULL, null=True, blank=True, related_name="defects", verbose_name=_("photo")
+    )
+    # The highlight box on the photo, as fractions of its width and height (0..1).
+    box_x = models.FloatField(_("box left"), null=True, blank=True)
+    box_y = models.FloatField(_("box top"), null=True, blank=True)
+    box_w = models.FloatField(_("box width"), null=True, blank=True)
+    box_h = models.FloatField(_("box height"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("defect")
+        verbose_name_plural = _("defects")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(box_x__isnull=True, box_y__isnull=True, box_w__isnull=True, box_h__isnull=True)
+                | Q(
+                    box_x__gte=0,
+                    box_y__gte=0,
+                    box_w__gt=0,
+                    box_h__gt=0,
+                    box_x__lte=1 - F("box_w") + 1e-6,
+                    box_y__lte=1 - F("box_h") + 1e-6,
+                    photo__isnull=False,
+                ),
+                name="qc_defect_box_inside_photo",
+                violation_error_message=_("A box needs a photo and must lie inside it."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_severity_display()})"
+
+    @property
+    def has_box(self) -> bool:
+        return self.box_x is not None
+
+    @property
+    def is_major(self) -> bool:
+        return self.severity == self.Severity.MAJOR
+
+    def clean(self) -> None:
+        super().clean()
+        box = [self.box_x, self.box_y, self.box_w, self.box_h]
+        if any(v is not None for v in box) and any(v is None for v in box):
+            raise ValidationError(_("Draw the whole box, or clear it."))
+        if self.has_box and self.photo_id is None:
+            raise ValidationError({"photo": _("Choose the photo the box is drawn on.")})
+        if (
+            self.photo_id is not None
+            and self.inspection_id is not None
+            and self.photo.inspection_id != self.inspection_id
+        ):
+            raise ValidationError({"photo": _("Choose a photo of this QC round.")})
+
+
+class Measurement(models.Model):
+    """Evidence for sizing problems: what the listing says against what was measured."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="measurements")
+    name = models.CharField(_("what"), max_length=100, help_text=_("e.g. chest width, sleeve length"))
+    listed_value = models.DecimalField(_("listed"), max_digits=10, decimal_places=2)
+    measured_value = models.DecimalField(_("measured"), max_digits=10, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=16, default="cm")
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.measured_value} / {self.listed_value} {self.unit}"
+
+    @property
+    def difference(self) -> Decimal:
+        return self.measured_value - self.listed_value
+
+    @property
+    def is_off(self) -> bool:
+        """More than the tolerance away from the listed value."""
+        if self.listed_value == 0:
+            return self.measured_value != 0
+        percent = abs(self.difference) / abs(self.listed_value) * 100
+        return percent > Decimal(str(settings.QC_MEASUREMENT_TOLERANCE_PERCENT))
+
+
+class QCQueueItem(Order):
+    """The inspectors' queue in the admin: orders that arrived and wait for QC."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("order awaiting QC")
+        verbose_name_plural = _("QC queue")

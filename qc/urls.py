@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "qc"
+urlpatterns = [
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection"),
+    path("photos/<int:pk>/<str:rendition>/", views.photo, name="photo"),
+]

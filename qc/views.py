@@ -1,0 +1,47 @@
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from . import selectors
+from .models import RENDITIONS
+
+
+@login_required
+@require_safe
+def inspection_detail(request, pk: int):
+    inspection = selectors.inspection_for_viewer(user=request.user, pk=pk)
+    return render(request, "qc/inspection_detail.html", {"inspection": inspection, "order": inspection.order})
+
+
+@login_required
+@require_safe
+def photo(request, pk: int, rendition: str):
+    """One rendition of a photo, for its order's shopper or QC staff; anyone else gets 404.
+
+    Local storage is streamed from here; object storage gets a redirect to a signed URL that
+    expires within minutes. The original is for staff only.
+    """
+    if rendition not in (*RENDITIONS, "original"):
+        raise Http404
+    photo = selectors.photo_for_viewer(user=request.user, pk=pk)
+    if rendition == "original" and not request.user.has_perm("qc.view_qcphoto"):
+        raise Http404
+    stored = getattr(photo, rendition)
+    if not stored:
+        raise Http404  # renditions not made yet; pages show a placeholder meanwhile
+    storage = stored.storage
+    if isinstance(storage, FileSystemStorage):
+        content_type = photo.content_type if rendition == "original" else "image/jpeg"
+        response = FileResponse(stored.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+    else:
+        response = HttpResponseRedirect(stored.url)
+        # The signed URL expires soon: never cache the redirect.
+        response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    extension = stored.name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = f'inline; filename="{photo.key[:12]}-{rendition}.{extension}"'
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response

@@ -1,0 +1,143 @@
+"""The QC story in Chromium at 375 px: an inspector fails QC in the admin, marking the defect
+on the photo; the shopper sees the highlighted defect and opens the lightbox."""
+
+import pytest
+
+from cssbuy_qc.celery import app as celery_app
+from orders.models import Order
+from qc.models import Defect, Inspection
+from tests.browser.conftest import log_in
+from tests.factories import PASSWORD, InspectorFactory, OrderFactory, UserFactory
+from tests.qc.images import jpeg
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def photos_on_disk(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True  # renditions right after the upload's commit
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+def _staff_page(browser, live_server, errors: list[str]):
+    """A desktop-sized page for the admin. The admin has no favicon link, so Chromium's own
+    /favicon.ico request 404s; that one is not an error of ours."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico")
+            else None
+        ),
+    )
+    return context, page
+
+
+def test_inspector_fails_qc_and_shopper_sees_the_defect(page, browser, live_server, photos_on_disk):
+    shopper_page = page
+    shopper = UserFactory(email="buyer@example.com")
+    inspector = InspectorFactory(email="qc-staff@example.com")
+    order = OrderFactory(shopper=shopper, status=Order.Status.AWAITING_QC, product_title="Linen shirt, sage")
+
+    # The inspector opens the order from the QC queue.
+    staff_errors: list[str] = []
+    staff_context, page = _staff_page(browser, live_server, staff_errors)
+    log_in(page, inspector.email, PASSWORD)
+    page.goto("/admin/")
+    page.get_by_role("link", name="1 order awaiting QC").click()
+    page.get_by_role("link", name="Inspect", exact=True).click()
+    page.wait_for_url("**/admin/qc/inspection/*/change/")
+
+    # Two photos at once through the uploader; the page reloads with them.
+    page.set_input_files(
+        "#qc-upload-input",
+        files=[
+            {"name": "front.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(1200, 900), color=(90, 140, 110))},
+            {"name": "label.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(900, 1200), color=(200, 200, 190))},
+        ],
+    )
+    page.locator("img.qc-admin-thumb").nth(1).wait_for()
+
+    # A defect, with its box drawn by dragging on the first photo.
+    page.get_by_role("button", name="Add another Defect").or_(page.get_by_text("Add another Defect")).first.click()
+    row = page.locator("#defects-group tr.form-row.dynamic-defects").first
+    row.locator("select[name$='-kind']").select_option("stain")
+    row.locator("textarea[name$='-description']").fill("Brown stain on the front")
+    row.locator("select[name$='-photo']").select_option(index=1)
+    row.get_by_role("button", name="Draw box").click()
+    image = page.locator("[data-qc-draw-image]")
+    image.wait_for()
+    image.scroll_into_view_if_needed()
+    box = image.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=6)
+    page.mouse.up()
+    page.get_by_role("button", name="Use this box").click()
+    assert row.get_by_role("button", name="Redraw box").is_visible()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Fail QC").click()
+    page.wait_for_url("**/admin/qc/qcqueueitem/")
+    assert page.get_by_text("The shopper has been notified").is_visible()
+
+    inspection = Inspection.objects.get(order=order)
+    assert inspection.result == Inspection.Result.FAILED
+    defect = Defect.objects.get(inspection=inspection)
+    assert defect.photo == inspection.photos.first()
+    assert defect.box_x == pytest.approx(0.2, abs=0.02) and defect.box_w == pytest.approx(0.4, abs=0.02)
+    assert defect.box_y == pytest.approx(0.3, abs=0.02) and defect.box_h == pytest.approx(0.4, abs=0.02)
+
+    staff_context.close()
+    assert staff_errors == [], f"JavaScript or CSP errors in the admin: {staff_errors}"
+
+    # The shopper, on a phone (the fixture's page: 375 px, no JavaScript or CSP errors allowed).
+    phone = shopper_page
+    log_in(phone, shopper.email, PASSWORD)
+    phone.goto(order.get_absolute_url())
+    assert phone.get_by_text("QC round 1").is_visible()
+    highlighted = phone.locator(".qc-gallery svg.qc-boxes rect.qc-box")
+    assert highlighted.count() == 1 and highlighted.is_visible()
+    assert phone.get_by_text("Brown stain on the front", exact=True).is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+
+    # The toggle hides and shows the boxes.
+    toggle = phone.get_by_label("Show defect boxes")
+    toggle.uncheck()
+    assert not highlighted.is_visible()
+    toggle.check()
+
+    # Keyboard: focus the first thumbnail, Enter opens the lightbox; arrows move; Escape closes.
+    thumb = phone.locator("a[data-qc-photo]").first
+    thumb.focus()
+    phone.keyboard.press("Enter")
+    lightbox = phone.locator("dialog.qc-lightbox")
+    assert lightbox.is_visible()
+    assert lightbox.locator("[data-qc-image]").get_attribute("src").endswith("/display/")
+    assert lightbox.locator("svg.qc-boxes rect").is_visible()
+    assert lightbox.get_by_role("link", name="Full resolution").get_attribute("href").endswith("/full/")
+    assert lightbox.get_by_text("1 of 2").is_visible()
+    phone.keyboard.press("ArrowRight")
+    assert lightbox.get_by_text("2 of 2").is_visible()
+    # The display rendition really loads (polled from here: the page's CSP forbids eval).
+    for _ in range(50):
+        if phone.evaluate("document.querySelector('[data-qc-image]').naturalWidth") > 0:
+            break
+        phone.wait_for_timeout(100)
+    assert phone.evaluate("document.querySelector('[data-qc-image]').naturalWidth") == 900
+    phone.keyboard.press("Escape")
+    assert not lightbox.is_visible()
+    assert phone.evaluate("document.activeElement.hasAttribute('data-qc-photo')")
+
+    # A click (a tap on the phone) opens it too; the close button closes it.
+    thumb.click()
+    assert lightbox.is_visible()
+    lightbox.get_by_role("button", name="Close").click()
+    assert not lightbox.is_visible()

@@ -1,0 +1,118 @@
+"""QC rounds and their outcome, through the services."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from notifications.models import Event, Notification
+from orders.models import Order
+from qc import services
+from qc.models import Defect, Inspection
+from tests.factories import OrderFactory
+from tests.qc.conftest import add_photos
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_round_opens_for_each_arrival(shopper, inspector):
+    order = OrderFactory(shopper=shopper, status=Order.Status.AWAITING_QC)
+    first = services.inspection_open(order=order, by=inspector)
+    assert services.inspection_open(order=order, by=inspector) == first
+    add_photos(first, 1, by=inspector)
+    services.inspection_complete(inspection=first, by=inspector, result=Inspection.Result.PASSED)
+    # The replacement of an exchange arrives: a second round.
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.AWAITING_QC)
+    second = services.inspection_open(order=order, by=inspector)
+    assert (first.round_number, second.round_number) == (1, 2)
+
+
+def test_only_arrived_orders_can_be_inspected(inspector):
+    order = OrderFactory(status=Order.Status.PAID)
+    with pytest.raises(services.QCError, match="only orders that arrived for QC"):
+        services.inspection_open(order=order, by=inspector)
+    assert not Inspection.objects.exists()
+
+
+def test_failing_notifies_with_photo_count_main_defects_and_deadline(
+    open_round, inspector, settings, django_capture_on_commit_callbacks
+):
+    settings.QC_DECISION_HOURS = 120
+    add_photos(open_round, 3, by=inspector)
+    for i, (kind, severity) in enumerate([("stain", "minor"), ("sizing", "major"), ("damage", "major")]):
+        Defect.objects.create(inspection=open_round, kind=kind, severity=severity, description=f"d{i}", position=i)
+    Defect.objects.create(inspection=open_round, kind="other", severity="minor", description="d3", position=3)
+    before = timezone.now()
+    services.inspection_complete(inspection=open_round, by=inspector, result=Inspection.Result.FAILED)
+    order = Order.objects.get(pk=open_round.order_id)
+    assert order.status == Order.Status.QC_FAILED
+    assert before + timedelta(hours=119) < order.decision_deadline < timezone.now() + timedelta(hours=121)
+    alert = Notification.objects.get(user=order.shopper, event=Event.QC_FAILED)
+    assert "3 photos were taken." in alert.body
+    # Major defects first; at most three, then a count of the rest.
+    assert (
+        alert.body.index("Sizing (Major): d1")
+        < alert.body.index("Damage (Major): d2")
+        < alert.body.index("Stain (Minor): d0")
+    )
+    assert "and 1 more." in alert.body
+    assert "before" in alert.body  # the decision deadline sentence
+
+
+def test_completing_twice_is_refused(open_round, inspector):
+    add_photos(open_round, 1, by=inspector)
+    services.inspection_complete(inspection=open_round, by=inspector, result=Inspection.Result.PASSED)
+    with pytest.raises(services.QCError, match="already complete"):
+        services.inspection_complete(inspection=open_round, by=inspector, result=Inspection.Result.FAILED)
+
+
+def test_order_changed_meanwhile_leaves_the_round_open(open_round, inspector):
+    add_photos(open_round, 1, by=inspector)
+    Order.objects.filter(pk=open_round.order_id).update(status=Order.Status.CANCELLED)
+    with pytest.raises(services.QCError):
+        services.inspection_complete(inspection=open_round, by=inspector, result=Inspection.Result.PASSED)
+    open_round.refresh_from_db()
+    assert open_round.is_open
+
+
+def test_someone_without_the_qc_permission_cannot_complete(open_round, inspector, support):
+    add_photos(open_round, 1, by=inspector)
+    with pytest.raises(services.QCError, match="not allowed"):
+        services.inspection_complete(inspection=open_round, by=support, result=Inspection.Result.PASSED)
+    open_round.refresh_from_db()
+    assert open_round.is_open
+
+
+def test_photos_of_a_completed_round_cannot_change(open_round, inspector):
+    [photo] = add_photos(open_round, 1, by=inspector)
+    services.inspection_complete(inspection=open_round, by=inspector, result=Inspection.Result.PASSED)
+    from tests.qc.images import jpeg, upload
+
+    with pytest.raises(services.QCError):
+        services.photo_add(inspection=open_round, uploaded_file=upload("late.jpg", jpeg()), by=inspector)
+    with pytest.raises(services.QCError):
+        services.photo_delete(photo=photo)
+
+
+def test_upload_enqueues_renditions_after_commit(
+    open_round, inspector, eager_tasks, django_capture_on_commit_callbacks
+):
+    from tests.qc.images import jpeg, upload
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        photo = services.photo_add(inspection=open_round, uploaded_file=upload("a.jpg", jpeg()), by=inspector)
+        photo.refresh_from_db()
+        assert not photo.is_ready  # nothing happens before the commit
+    assert len(callbacks) == 1
+    photo.refresh_from_db()
+    assert photo.is_ready
+
+
+def test_sweep_finds_photos_left_without_renditions(open_round, inspector, eager_tasks):
+    from qc.tasks import sweep_missing_renditions
+
+    [photo] = add_photos(open_round, 1, by=inspector, ready=False)
+    assert sweep_missing_renditions() == 1
+    photo.refresh_from_db()
+    assert photo.is_ready
+    assert sweep_missing_renditions() == 0
