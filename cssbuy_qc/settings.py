@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "qc",
     "notifications",
     "refunds",
+    "tickets",
     "demo",
 ]
 
@@ -178,6 +179,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qc.tasks.sweep_missing_renditions",
         "schedule": timedelta(minutes=5),
     },
+    "tickets-autoclose-resolved": {
+        "task": "tickets.tasks.autoclose_resolved_tickets",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -239,6 +244,12 @@ SELLER_RESPONSE_HOURS = env.int("SELLER_RESPONSE_HOURS", default=72)
 RETURN_SHIPPING_FEE = Decimal(env("RETURN_SHIPPING_FEE", default="15.00"))
 NOTIFICATION_RESEND_AFTER_MINUTES = env.int("NOTIFICATION_RESEND_AFTER_MINUTES", default=2)
 
+# Support tickets: the first-response clock, the quiet period before a resolved ticket closes
+# itself, and the limits of attachments (images are limited by the QC upload rules).
+TICKET_FIRST_RESPONSE_HOURS = env.int("TICKET_FIRST_RESPONSE_HOURS", default=24)
+TICKET_AUTOCLOSE_DAYS = env.int("TICKET_AUTOCLOSE_DAYS", default=7)
+TICKET_PDF_MAX_BYTES = env.int("TICKET_PDF_MAX_BYTES", default=10 * 1024 * 1024)
+TICKET_ATTACHMENTS_PER_MESSAGE = env.int("TICKET_ATTACHMENTS_PER_MESSAGE", default=5)
 
 # --- QC photos and their storage ------------------------------------------------------------
 

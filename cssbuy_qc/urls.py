@@ -10,5 +10,6 @@ urlpatterns = [
     path("balance/", include("refunds.urls")),
     path("notifications/", include("notifications.urls")),
     path("qc/", include("qc.urls")),
+    path("tickets/", include("tickets.urls")),
     path("admin/", admin.site.urls),
 ]

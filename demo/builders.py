@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.roles import INSPECTORS, SUPPORT
 from demo.qc import seed_qc
+from demo.tickets import seed_tickets
 from notifications.models import Notification
 from orders import services
 from orders.models import Order, OrderEvent
@@ -168,6 +169,7 @@ def seed_demo() -> bool:
         _orders_for(shopper2, statuses, staff=support, inspector=inspector, offset=7)
         created = True
     created |= seed_qc(inspector=inspector)
+    created |= seed_tickets(shopper=shopper, shopper2=shopper2, support=support)
     # The demo's history happened "before": its notifications count as emailed already.
     Notification.objects.filter(user__in=[shopper, shopper2], emailed_at__isnull=True).update(
         emailed_at=timezone.now()

@@ -1,0 +1,94 @@
+"""Reads of tickets, with what each page shows already joined or prefetched."""
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from orders.models import Order
+from qc import selectors as qc_selectors
+
+from .models import Attachment, CannedReply, Message, Ticket
+
+
+def tickets_for_shopper(*, user) -> QuerySet[Ticket]:
+    """The shopper's tickets, latest activity first, with their order."""
+    return Ticket.objects.for_shopper(user).select_related("order").order_by("-last_message_at", "-id")
+
+
+def ticket_for_shopper(*, user, number: str) -> Ticket:
+    """The shopper's own ticket with its public thread in `ticket.thread`; anyone else's is a 404.
+
+    Internal notes are filtered out here, in the query, so no shopper page can show one.
+    """
+    public = (
+        Message.objects.filter(is_internal=False)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+    queryset = (
+        Ticket.objects.for_shopper(user)
+        .select_related("order")
+        .prefetch_related(Prefetch("messages", public, to_attr="thread"))
+    )
+    return get_object_or_404(queryset, number=number)
+
+
+def attachment_for_user(*, user, number: str, key: str) -> Attachment:
+    """An attachment the user may download: the ticket's shopper (never an internal note's) or
+    support staff. Anything else is a 404, whether it exists or not."""
+    queryset = Attachment.objects.select_related("message__ticket").filter(message__ticket__number=number, key=key)
+    if not (user.is_staff and user.has_perm("tickets.view_ticket")):
+        queryset = queryset.filter(message__ticket__shopper=user, message__is_internal=False)
+    return get_object_or_404(queryset)
+
+
+def shopper_order_for_ticket(*, user, number: str | None) -> Order | None:
+    """The shopper's order with this number, or None (also for somebody else's)."""
+    if not number:
+        return None
+    return Order.objects.for_shopper(user).filter(number=number).first()
+
+
+def shopper_orders_for_tickets(*, user) -> QuerySet[Order]:
+    return Order.objects.for_shopper(user).only("pk", "number", "product_title", "status", "shopper_id")
+
+
+def ticket_for_support(*, pk: int) -> Ticket | None:
+    """A ticket with its whole thread (internal notes included) for the support admin."""
+    thread = (
+        Message.objects.select_related("author")
+        .prefetch_related(Prefetch("attachments", Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+    return (
+        Ticket.objects.select_related("shopper", "order", "assignee")
+        .prefetch_related(Prefetch("messages", thread, to_attr="thread"))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def canned_replies_for(*, ticket: Ticket) -> list[dict[str, str]]:
+    """The active canned replies with their placeholders filled in for this ticket."""
+    return [
+        {"pk": str(reply.pk), "title": reply.title, "body": reply.render(ticket)}
+        for reply in CannedReply.objects.filter(is_active=True).order_by("title")
+    ]
+
+
+def order_summary_for_support(*, order: Order | None) -> dict | None:
+    """What support needs of the linked order beside the thread: its status and latest QC verdict.
+
+    The latest completed QC round comes with its defects and photo thumbnails: four queries
+    (rounds, photos, defects, measurements), whatever their numbers.
+    """
+    if order is None:
+        return None
+    rounds = qc_selectors.inspections_for_shopper(order=order)
+    latest = rounds[0] if rounds else None
+    if latest is not None:
+        photos = {photo.pk: photo for photo in latest.photos.all()}
+        for defect in latest.defects.all():
+            # The photo from the prefetched list: `defect.photo` would cost a query each.
+            defect.evidence = photos.get(defect.photo_id)
+    return {"order": order, "inspection": latest, "rounds": len(rounds)}

@@ -1,0 +1,391 @@
+"""Support ticket operations. Each one locks the ticket, applies the transition, saves, writes
+the message and the notification in one transaction. Nothing else calls a transition and saves."""
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from notifications.models import Event
+from notifications.services import notify
+from orders.models import Order
+
+from .attachments import CheckedFile
+from .models import PERM_ANSWER, Attachment, Category, Message, Priority, Ticket
+
+logger = logging.getLogger(__name__)
+Status = Ticket.Status
+
+
+class TicketActionError(Exception):
+    """A ticket action was refused; the message is fit to show the person who tried it."""
+
+
+class TicketChangedMeanwhile(TicketActionError):
+    pass
+
+
+def transition_label(name: str) -> str:
+    """The button label of a transition, e.g. "Mark resolved"."""
+    for t in getattr(Ticket, name)._django_fsm.transitions.values():
+        if t.custom.get("label"):
+            return str(t.custom["label"])
+    return name.replace("_", " ").capitalize()
+
+
+def _changed_meanwhile() -> TicketChangedMeanwhile:
+    return TicketChangedMeanwhile(
+        _("This ticket was changed by someone else meanwhile. Reload the page and check its status.")
+    )
+
+
+def _refusal(ticket: Ticket, name: str) -> TicketActionError:
+    if ticket.status == Status.CLOSED and name in ("shopper_reply", "support_reply"):
+        return TicketActionError(
+            _("Ticket %(number)s is closed. Open a new ticket if you still need help.") % {"number": ticket.number}
+        )
+    if ticket.status == Status.RESOLVED and name == "resolve":
+        return TicketActionError(_("Ticket %(number)s is already resolved.") % {"number": ticket.number})
+    return TicketActionError(
+        _("“%(action)s” is not possible while the ticket is “%(status)s”.")
+        % {"action": transition_label(name), "status": ticket.get_status_display()}
+    )
+
+
+def _check_allowed(ticket: Ticket, name: str, by, expected_status: str | None = None) -> None:
+    if expected_status and ticket.status != expected_status:
+        if ticket.status == Status.RESOLVED and name == "resolve":
+            raise _refusal(ticket, name)
+        raise _changed_meanwhile()
+    method = getattr(ticket, name)
+    if not can_proceed(method):
+        raise _refusal(ticket, name)
+    if by is not None and not has_transition_perm(method, by):
+        raise TicketActionError(
+            _("You are not allowed to do “%(action)s” on this ticket.") % {"action": transition_label(name)}
+        )
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """The ticket's row, locked until the end of the transaction, with its current status."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _is_support(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm(PERM_ANSWER)
+
+
+def _store_files(message: Message, files: Sequence[CheckedFile], stored: list[str]) -> None:
+    for checked in files:
+        attachment = Attachment(
+            message=message,
+            kind=checked.kind,
+            file_format=checked.file_format,
+            content_type=checked.content_type,
+            original_name=checked.original_name,
+            size=len(checked.content),
+            width=checked.width,
+            height=checked.height,
+            sha256=checked.sha256,
+        )
+        attachment.file.save(checked.original_name, ContentFile(checked.content), save=False)
+        stored.append(attachment.file.name)
+        attachment.save()
+
+
+def _delete_files(names: list[str]) -> None:
+    """Remove files written by a transaction that rolled back: no orphan stays in storage."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # the storage is unreachable; the name is random and unreferenced
+            logger.warning("Could not delete orphan attachment %s", name)
+
+
+def _existing_message(author, client_key: uuid.UUID | None) -> Message | None:
+    if client_key is None:
+        return None
+    return Message.objects.select_related("ticket").filter(author=author, client_key=client_key).first()
+
+
+def _same_form(existing: Message, ticket: Ticket) -> Message:
+    """The message this form already added; a key reused on another ticket is refused."""
+    if existing.ticket_id != ticket.pk:
+        raise TicketActionError(_("This form was already sent. Reload the page and write your message again."))
+    return existing
+
+
+def _notify_shopper(ticket: Ticket, title: str, body: str) -> None:
+    notify(user=ticket.shopper, event=Event.TICKET_REPLY, title=title, body=body, link=ticket.get_absolute_url())
+
+
+def suggested_category(order: Order | None) -> str:
+    """The category a ticket about this order most likely belongs to."""
+    if order is None:
+        return Category.OTHER
+    s = Order.Status
+    by_status = {
+        s.PENDING_PAYMENT: Category.BALANCE,
+        s.PAID: Category.SHIPPING,
+        s.PURCHASED: Category.SHIPPING,
+        s.SHIPPED_TO_WAREHOUSE: Category.SHIPPING,
+        s.AWAITING_QC: Category.QC,
+        s.QC_FAILED: Category.QC,
+        s.STORED: Category.QC,
+        s.RETURN_REQUESTED: Category.RETURN_REFUND,
+        s.RETURNING: Category.RETURN_REFUND,
+        s.SELLER_REFUNDING: Category.RETURN_REFUND,
+        s.REFUNDED: Category.RETURN_REFUND,
+        s.RETURN_REFUSED: Category.RETURN_REFUND,
+        s.EXCHANGE_REQUESTED: Category.EXCHANGE,
+        s.EXCHANGE_RETURNING: Category.EXCHANGE,
+        s.AWAITING_REPLACEMENT: Category.EXCHANGE,
+        s.CANCELLED: Category.BALANCE,
+    }
+    return by_status.get(order.status, Category.OTHER)
+
+
+# --- Shopper actions ------------------------------------------------------------------------
+
+
+def ticket_open(
+    *,
+    shopper,
+    subject: str,
+    body: str,
+    category: str,
+    order: Order | None = None,
+    files: Sequence[CheckedFile] = (),
+    client_key: uuid.UUID | None = None,
+) -> Ticket:
+    """Open a ticket with its first message; the first-response clock starts now.
+
+    The same form submitted twice (same `client_key`) opens one ticket.
+    """
+    if order is not None and order.shopper_id != shopper.pk:
+        raise TicketActionError(_("That order is not one of yours."))
+    if not subject.strip() or not (body.strip() or files):
+        raise TicketActionError(_("Give the ticket a subject and say what you need."))
+    existing = _existing_message(shopper, client_key)
+    if existing is not None:
+        return existing.ticket
+    stored: list[str] = []
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                shopper=shopper,
+                order=order,
+                category=category,
+                subject=subject.strip(),
+                opened_at=now,
+                first_response_due=now + timedelta(hours=settings.TICKET_FIRST_RESPONSE_HOURS),
+                last_message_at=now,
+            )
+            message = Message.objects.create(
+                ticket=ticket, author=shopper, body=body.strip(), created_at=now, client_key=client_key
+            )
+            _store_files(message, files, stored)
+    except IntegrityError:
+        _delete_files(stored)
+        existing = _existing_message(shopper, client_key)
+        if existing is not None:  # the same form, submitted twice at the same moment
+            return existing.ticket
+        raise
+    except Exception:
+        _delete_files(stored)
+        raise
+    return ticket
+
+
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    by,
+    body: str,
+    files: Sequence[CheckedFile] = (),
+    internal: bool = False,
+    client_key: uuid.UUID | None = None,
+) -> Message:
+    """Add a message to the thread.
+
+    The shopper's reply moves the ticket to awaiting support (reopening a resolved one). A public
+    support reply moves it to awaiting the shopper, stops the first-response clock and notifies
+    the shopper. An internal note changes no status and reaches no shopper.
+    """
+    body = (body or "").strip()
+    if not body and not files:
+        raise TicketActionError(_("Write a message or attach a file."))
+    by_shopper = by.pk == ticket.shopper_id
+    if not by_shopper and not _is_support(by):
+        raise TicketActionError(_("You are not allowed to reply to this ticket."))
+    if internal and by_shopper:
+        raise TicketActionError(_("Only support staff can write internal notes."))
+    existing = _existing_message(by, client_key)
+    if existing is not None:
+        return _same_form(existing, ticket)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = _lock(ticket)
+            now = timezone.now()
+            if not internal:
+                name = "shopper_reply" if by_shopper else "support_reply"
+                _check_allowed(locked, name, by)
+                if by_shopper:
+                    locked.shopper_reply()
+                else:
+                    locked.support_reply(now)
+                locked.last_message_at = now
+                locked.save()
+            message = Message.objects.create(
+                ticket=locked,
+                author=by,
+                by_staff=not by_shopper,
+                body=body,
+                is_internal=internal,
+                created_at=now,
+                client_key=client_key,
+            )
+            _store_files(message, files, stored)
+            if not by_shopper and not internal:
+                parts = [body] if body else []
+                if files:
+                    parts.append(
+                        ngettext("%(count)d file attached.", "%(count)d files attached.", len(files))
+                        % {"count": len(files)}
+                    )
+                _notify_shopper(
+                    locked,
+                    _("Support replied to your ticket %(number)s") % {"number": locked.number},
+                    "\n\n".join(parts),
+                )
+    except IntegrityError:
+        _delete_files(stored)
+        existing = _existing_message(by, client_key)
+        if existing is not None:  # the same form, submitted twice at the same moment
+            return _same_form(existing, ticket)
+        raise
+    except ConcurrentTransition:
+        _delete_files(stored)
+        raise _changed_meanwhile() from None
+    except Exception:
+        _delete_files(stored)
+        raise
+    finally:
+        ticket.refresh_from_db()
+    return message
+
+
+def ticket_resolve(*, ticket: Ticket, by, expected_status: str | None = None) -> Ticket:
+    """The shopper or support marks the ticket resolved; it closes itself after a quiet period."""
+    with transaction.atomic():
+        locked = _lock(ticket)
+        _check_allowed(locked, "resolve", by, expected_status)
+        locked.resolve(timezone.now())
+        locked.save()
+        if by.pk != locked.shopper_id:
+            _notify_shopper(
+                locked,
+                _("Your ticket %(number)s is resolved") % {"number": locked.number},
+                _(
+                    "We marked your ticket resolved. Reply within %(days)d days if you still need help; "
+                    "after that it closes."
+                )
+                % {"days": settings.TICKET_AUTOCLOSE_DAYS},
+            )
+    ticket.refresh_from_db()
+    return ticket
+
+
+# --- Support actions ------------------------------------------------------------------------
+
+
+def ticket_close(*, ticket: Ticket, by, expected_status: str | None = None) -> Ticket:
+    with transaction.atomic():
+        locked = _lock(ticket)
+        _check_allowed(locked, "close", by, expected_status)
+        locked.close(timezone.now())
+        locked.save()
+    ticket.refresh_from_db()
+    return ticket
+
+
+def ticket_reopen(*, ticket: Ticket, by, expected_status: str | None = None) -> Ticket:
+    with transaction.atomic():
+        locked = _lock(ticket)
+        _check_allowed(locked, "reopen", by, expected_status)
+        locked.reopen()
+        locked.save()
+    ticket.refresh_from_db()
+    return ticket
+
+
+def ticket_assign(*, ticket: Ticket, by, assignee) -> Ticket:
+    """Give the ticket to a support agent (or to nobody, with `assignee=None`)."""
+    if not _is_support(by):
+        raise TicketActionError(_("You are not allowed to assign tickets."))
+    if assignee is not None and not _is_support(assignee):
+        raise TicketActionError(_("%(name)s is not on the support team, so cannot take tickets.") % {"name": assignee})
+    with transaction.atomic():
+        locked = _lock(ticket)
+        locked.assignee = assignee
+        locked.save(update_fields=["assignee"])
+    ticket.refresh_from_db()
+    return ticket
+
+
+def ticket_set_priority(*, ticket: Ticket, by, priority: int) -> Ticket:
+    if not _is_support(by):
+        raise TicketActionError(_("You are not allowed to change the priority of tickets."))
+    if priority not in Priority.values:
+        raise TicketActionError(_("Choose a priority from the list."))
+    with transaction.atomic():
+        locked = _lock(ticket)
+        locked.priority = priority
+        locked.save(update_fields=["priority"])
+    ticket.refresh_from_db()
+    return ticket
+
+
+# The status buttons in the admin: transition name -> service.
+STAFF_ACTIONS = {
+    "resolve": ticket_resolve,
+    "close": ticket_close,
+    "reopen": ticket_reopen,
+}
+
+
+# --- System actions -------------------------------------------------------------------------
+
+
+def ticket_autoclose_resolved() -> int:
+    """Close tickets resolved `TICKET_AUTOCLOSE_DAYS` ago with no reply since; return how many.
+
+    Safe to run twice or in two workers at once: each ticket is re-checked under its row lock.
+    """
+    cutoff = timezone.now() - timedelta(days=settings.TICKET_AUTOCLOSE_DAYS)
+    candidates = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff).values_list("pk", flat=True)
+    closed = 0
+    for pk in list(candidates[:1000]):
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Status.RESOLVED, resolved_at__lte=cutoff)
+                .first()
+            )
+            if ticket is None:
+                continue
+            ticket.auto_close(timezone.now())
+            ticket.save()
+            closed += 1
+    return closed

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def autoclose_resolved_tickets() -> int:
+    """Close resolved tickets after the quiet period; a second run finds nothing to do."""
+    return services.ticket_autoclose_resolved()
