@@ -56,6 +56,28 @@ def page(django_db_serialized_rollback, browser, live_server):
     assert errors == [], f"JavaScript or CSP errors in the browser: {errors}"
 
 
+@pytest.fixture
+def staff_page(browser, live_server):
+    """A desktop-sized page for staff in the admin, failing on JavaScript errors. The admin has
+    no favicon link, so Chromium's own /favicon.ico request 404s: not an error of ours."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico")
+            else None
+        ),
+    )
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript or CSP errors in the admin: {errors}"
+
+
 def log_in(page, email: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email address").fill(email)

@@ -22,33 +22,14 @@ def photos_on_disk(settings, tmp_path):
     celery_app.conf.task_always_eager = previous
 
 
-def _staff_page(browser, live_server, errors: list[str]):
-    """A desktop-sized page for the admin. The admin has no favicon link, so Chromium's own
-    /favicon.ico request 404s; that one is not an error of ours."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico")
-            else None
-        ),
-    )
-    return context, page
-
-
-def test_inspector_fails_qc_and_shopper_sees_the_defect(page, browser, live_server, photos_on_disk):
+def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_server, photos_on_disk):
     shopper_page = page
     shopper = UserFactory(email="buyer@example.com")
     inspector = InspectorFactory(email="qc-staff@example.com")
     order = OrderFactory(shopper=shopper, status=Order.Status.AWAITING_QC, product_title="Linen shirt, sage")
 
     # The inspector opens the order from the QC queue.
-    staff_errors: list[str] = []
-    staff_context, page = _staff_page(browser, live_server, staff_errors)
+    page = staff_page
     log_in(page, inspector.email, PASSWORD)
     page.goto("/admin/")
     page.get_by_role("link", name="1 order awaiting QC").click()
@@ -94,9 +75,6 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, browser, live_serv
     assert defect.photo == inspection.photos.first()
     assert defect.box_x == pytest.approx(0.2, abs=0.02) and defect.box_w == pytest.approx(0.4, abs=0.02)
     assert defect.box_y == pytest.approx(0.3, abs=0.02) and defect.box_h == pytest.approx(0.4, abs=0.02)
-
-    staff_context.close()
-    assert staff_errors == [], f"JavaScript or CSP errors in the admin: {staff_errors}"
 
     # The shopper, on a phone (the fixture's page: 375 px, no JavaScript or CSP errors allowed).
     phone = shopper_page

@@ -1,0 +1,80 @@
+"""The whole refund journey in Chromium: QC failure, quote, return, the admin's steps, the
+credit on the statement, and a new order paid with it."""
+
+import time
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order
+from refunds.selectors import ledger_violations, wallet_balance
+from tests.browser.conftest import log_in
+from tests.factories import PASSWORD, InspectorFactory, SupportFactory, UserFactory, paid_order
+from tests.qc.conftest import failed_round
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_shopper_returns_a_failed_item_and_buys_another_size_with_the_refund(page, staff_page, settings, tmp_path):
+    started = time.monotonic()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    shopper = UserFactory(email="buyer@example.com")
+    order = paid_order(
+        shopper=shopper,
+        status=Order.Status.AWAITING_QC,
+        product_title="Wool coat, charcoal",
+        option_text="M",
+        unit_price=Decimal("389.00"),
+        domestic_shipping=Decimal("12.00"),
+    )
+    failed_round(order, InspectorFactory())
+    support = SupportFactory(email="desk@example.com")
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    # The shopper sees the failure and the quote, and asks for a refund.
+    log_in(page, shopper.email, PASSWORD)
+    page.goto(order.get_absolute_url())
+    assert page.get_by_text("QC failed: your decision").first.is_visible()
+    decision = page.locator(".decision")
+    assert "Credited to your balance" in decision.inner_text()
+    assert "¥401.00" in decision.inner_text()
+    decision.get_by_role("button", name="Return for ¥401.00").click()
+    page.wait_for_selector("text=Return requested. We will send the item back")
+    assert page.get_by_text("Return requested", exact=True).first.is_visible()
+
+    # Support runs the return in the admin.
+    log_in(staff_page, support.email, PASSWORD)
+    staff_page.goto(f"/admin/orders/order/{order.pk}/change/")
+    staff_page.get_by_label("Tracking number").fill("SF1029384756")
+    staff_page.get_by_role("button", name="Ship return").click()
+    staff_page.wait_for_selector("text=is now “Returning to seller”")
+    staff_page.get_by_role("button", name="Seller received").click()
+    staff_page.wait_for_selector("text=is now “Seller refunding”")
+    staff_page.get_by_role("button", name="Confirm refund").click()
+    staff_page.wait_for_selector("text=is now “Refunded to balance”")
+
+    # The shopper sees the refund, the statement line and the new balance...
+    page.reload()
+    assert page.get_by_text("Refunded to balance").first.is_visible()
+    assert page.get_by_role("link", name="Balance ¥401.00").is_visible()
+    page.get_by_role("link", name="Balance ¥401.00").click()
+    row = page.locator(".statement tbody tr").first
+    assert "Refund for order" in row.inner_text()
+    assert "+401.00" in row.inner_text()
+
+    # ...and buys the next size with it at once.
+    page.get_by_role("link", name="Buy an item with it").click()
+    page.get_by_label("Marketplace URL").fill("https://item.taobao.com/item.htm?id=6200000001")
+    page.get_by_label("Product").fill("Wool coat, charcoal")
+    page.get_by_label("Option").fill("L")
+    page.get_by_label("Unit price (CNY)").fill("389.00")
+    page.get_by_label("Domestic shipping (CNY)").fill("12.00")
+    page.get_by_role("button", name="Place and pay").click()
+    page.wait_for_selector("text=is placed and paid")
+    assert page.get_by_text("Paid, buying soon").first.is_visible()
+
+    assert wallet_balance(user=shopper) == Decimal("0.00")
+    assert Order.objects.filter(shopper=shopper, status=Order.Status.PAID, option_text="L").count() == 1
+    assert ledger_violations() == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    print(f"\nRefund journey took {time.monotonic() - started:.1f} s")
