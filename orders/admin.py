@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -51,6 +52,7 @@ class OrderAdmin(admin.ModelAdmin):
     # Transition name -> service for the buttons on the change page; apps built on orders
     # subclass this admin to add theirs (refunds adds the money-moving ones).
     staff_actions = services.STAFF_ACTIONS
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("total"))
     def total_display(self, obj: Order):

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from orders.admin import OrderAdmin as BaseOrderAdmin
@@ -44,10 +44,10 @@ class ReturnRequestInline(ReadOnlyAdminMixin, admin.StackedInline):
 
     @admin.display(description=_("quote"))
     def quote_display(self, obj: ReturnRequest):
-        lines = "".join(
-            format_html("<li>{}: ¥{}</li>", line["label"], line["amount"]) for line in obj.quote.get("lines", [])
+        lines = format_html_join(
+            "", "<li>{}: ¥{}</li>", ((line["label"], line["amount"]) for line in obj.quote.get("lines", []))
         )
-        return format_html("<ul>{}</ul><strong>{} ¥{}</strong>", format_html(lines), _("Total"), obj.quote["total"])
+        return format_html("<ul>{}</ul><strong>{} ¥{}</strong>", lines, _("Total"), obj.quote["total"])
 
 
 class LedgerTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):

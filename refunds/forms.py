@@ -17,6 +17,9 @@ MARKETPLACE_HOSTS = {
 
 
 class PlaceOrderForm(forms.ModelForm):
+    # A bare "item.taobao.com/..." means https (Django 6's default, chosen explicitly here).
+    product_url = forms.URLField(label=_("marketplace URL"), max_length=1000, assume_scheme="https")
+
     class Meta:
         model = Order
         fields = [

@@ -33,7 +33,8 @@ from tests.factories import InspectorFactory, SupportFactory, UserFactory  # noq
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; not for production
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads and demo photos never land in var/
-    # Tests render templates without running collectstatic first.
+    # Tests render templates without running collectstatic first; WhiteNoise serves the sources.
+    settings.WHITENOISE_AUTOREFRESH = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
