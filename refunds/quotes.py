@@ -128,3 +128,20 @@ def exchange_quote(*, order: Order, new_unit_price: Decimal | None, fault: str |
         goods=difference,
         fee=fee,
     )
+
+
+def refused_exchange_quote(*, order: Order, refundable: Decimal, exchange: Quote) -> Quote:
+    """An exchange the seller refused, compensated by the platform: the shopper gets back what
+    they paid (any price difference included), less, on a change of mind, the domestic shipping
+    and the return fee they already paid with the exchange request."""
+    lines = [QuoteLine(_("Everything you paid for this order"), refundable)]
+    kept = ZERO
+    if exchange.fault == ReturnRequest.Fault.SHOPPER:
+        shipping = money(order.domestic_shipping)
+        lines.append(QuoteLine(_("Domestic shipping (not refunded on a change of mind)"), -shipping))
+        lines.append(QuoteLine(_("Return shipping fee (paid with the exchange)"), -exchange.fee))
+        kept = shipping + exchange.fee
+    net = max(refundable - kept, ZERO)
+    return Quote(
+        kind=ReturnRequest.Kind.REFUND, fault=exchange.fault, lines=tuple(lines), total=net, goods=net, fee=ZERO
+    )

@@ -19,7 +19,7 @@ from orders.models import Order
 from orders.services import OrderActionError
 
 from .models import Account, Entry, LedgerTransaction, ReturnRequest
-from .quotes import ZERO, Quote, exchange_quote, money, refund_quote
+from .quotes import ZERO, Quote, exchange_quote, money, refund_quote, refused_exchange_quote
 
 Status = Order.Status
 Kind = LedgerTransaction.Kind
@@ -431,30 +431,48 @@ def _credited_body(txn: LedgerTransaction) -> str:
     }
 
 
-def refund_confirm(*, order: Order, by, expected_status: str | None = None) -> LedgerTransaction:
-    """The seller refunded: credit the shopper's balance with the quoted amount, once."""
+def _resolve_with_credit(
+    *, order: Order, by, name: str, source: str, kind: str, outcome: str, note: str, expected_status: str | None
+) -> LedgerTransaction:
+    """Close the open return with a credit to the shopper (confirm_refund or compensate), once:
+    the key is `<kind>:<order>:<round>`, and the order row is locked first."""
     with transaction.atomic():
         locked = orders.order_lock(order=order)
-        request = _open_request(locked, "confirm_refund", by, expected_status)
+        request = _open_request(locked, name, by, expected_status)
+        if request.kind == ReturnRequest.Kind.EXCHANGE:
+            # An exchange that ends in a refund returns what the shopper paid for the order.
+            request.quote = refused_exchange_quote(
+                order=locked, refundable=order_refundable(order=locked), exchange=Quote.from_json(request.quote)
+            ).as_json()
         txn = _credit_refund(
-            locked=locked,
-            request=request,
-            by=by,
-            source=Account.Kind.SELLER_REFUNDS,
-            kind=Kind.REFUND,
-            key=f"refund:{locked.pk}:{request.round}",
+            locked=locked, request=request, by=by, source=source, kind=kind, key=f"{kind}:{locked.pk}:{request.round}"
         )
         orders.order_transition(
             order=locked,
-            name="confirm_refund",
+            name=name,
             by=by,
+            note=note,
             expected_status=expected_status,
             extra_body=_credited_body(txn),
         )
-        request.resolved_at, request.outcome = timezone.now(), "refunded"
-        request.save(update_fields=["resolved_at", "outcome"])
+        request.resolved_at, request.outcome = timezone.now(), outcome
+        request.save(update_fields=["quote", "resolved_at", "outcome"])
     orders.order_copy_state(into=order, source=locked)
     return txn
+
+
+def refund_confirm(*, order: Order, by, expected_status: str | None = None) -> LedgerTransaction:
+    """The seller refunded: credit the shopper's balance with the quoted amount, once."""
+    return _resolve_with_credit(
+        order=order,
+        by=by,
+        name="confirm_refund",
+        source=Account.Kind.SELLER_REFUNDS,
+        kind=Kind.REFUND,
+        outcome="refunded",
+        note="",
+        expected_status=expected_status,
+    )
 
 
 def exchange_replacement_shipped(
@@ -489,34 +507,16 @@ def exchange_replacement_shipped(
 
 def refusal_compensate(*, order: Order, by, note: str = "", expected_status: str | None = None) -> LedgerTransaction:
     """The seller refused: the platform refunds the shopper itself, as the return's quote says."""
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        request = _open_request(locked, "compensate", by, expected_status)
-        if request.kind == ReturnRequest.Kind.EXCHANGE:
-            # An exchange the seller refused becomes a refund of what the shopper paid.
-            request.quote = refund_quote(
-                order=locked, refundable=order_refundable(order=locked), fault=request.fault
-            ).as_json()
-        txn = _credit_refund(
-            locked=locked,
-            request=request,
-            by=by,
-            source=Account.Kind.COMPENSATION,
-            kind=Kind.COMPENSATION,
-            key=f"compensate:{locked.pk}:{request.round}",
-        )
-        orders.order_transition(
-            order=locked,
-            name="compensate",
-            by=by,
-            note=note,
-            expected_status=expected_status,
-            extra_body=_credited_body(txn),
-        )
-        request.resolved_at, request.outcome = timezone.now(), "compensated"
-        request.save(update_fields=["quote", "resolved_at", "outcome"])
-    orders.order_copy_state(into=order, source=locked)
-    return txn
+    return _resolve_with_credit(
+        order=order,
+        by=by,
+        name="compensate",
+        source=Account.Kind.COMPENSATION,
+        kind=Kind.COMPENSATION,
+        outcome="compensated",
+        note=note,
+        expected_status=expected_status,
+    )
 
 
 def refusal_restock(*, order: Order, by, note: str = "", expected_status: str | None = None) -> ReturnRequest:

@@ -111,6 +111,23 @@ class LedgerMachine(RuleBasedStateMachine):
         self.expected[order.shopper_id] += quote.to_credit
 
     @precondition(lambda self: self.paid)
+    @rule(pick=st.integers(0, 100), new_price=cents)
+    def exchange_refused_then_compensated(self, pick, new_price):
+        order = self.paid.pop(pick % len(self.paid))
+        self._to_qc_failed(order)
+        quote = services.order_quote_exchange(order=order, new_unit_price=new_price)
+        try:
+            services.order_request_exchange(order=order, by=order.shopper, new_option="L", new_unit_price=new_price)
+        except services.InsufficientBalance:
+            return
+        self.expected[order.shopper_id] -= quote.to_pay
+        services.return_ship(order=order, by=self.staff, tracking="SF00000001")
+        services.return_seller_refused(order=order, by=self.staff, note="No.")
+        services.refusal_compensate(order=order, by=self.staff)
+        # The seller was at fault: everything paid for the order comes back.
+        self.expected[order.shopper_id] += order.total + quote.to_pay
+
+    @precondition(lambda self: self.paid)
     @rule(pick=st.integers(0, 100))
     def refuse_a_second_payment(self, pick):
         order = self.paid[pick % len(self.paid)]

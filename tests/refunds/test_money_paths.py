@@ -337,3 +337,31 @@ def test_ledger_check_command_reports_and_exits_1(shopper, capsys):
     assert error.value.returncode == 1
     assert "caches 5.00 but its entries sum to 0.00" in capsys.readouterr().err
     Account.objects.filter(pk=account.pk).update(balance=D("0.00"))
+
+
+@pytest.mark.parametrize(("fault_status", "expected_back"), [(S.QC_FAILED, D("147.00")), (S.STORED, D("139.00"))])
+def test_a_refused_exchange_compensated_returns_what_was_paid_including_the_difference(
+    shopper, support, inspector, settings, fault_status, expected_back
+):
+    """Paid 137.00, then 10.00 more for a dearer size (+15.00 fee on a change of mind); the seller
+    refuses and the platform compensates: the difference comes back too, the fee and shipping
+    stay paid on a change of mind."""
+    settings.RETURN_SHIPPING_FEE = D("15.00")
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    if fault_status == S.QC_FAILED:
+        _fail(order, inspector)
+    else:
+        order_pass_qc(order=order, by=inspector)
+        order.refresh_from_db()
+    fund(shopper, "25.00")
+    services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+    paid_for_order = services.order_refundable(order=order)
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.return_seller_refused(order=order, by=support, note="No exchange.")
+
+    txn = services.refusal_compensate(order=order, by=support)
+
+    assert txn.entries.get(account__kind="wallet").amount == expected_back
+    assert paid_for_order == D("137.00") + D("10.00") + (D("15.00") if fault_status == S.STORED else 0)
+    request = ReturnRequest.objects.get(order=order)
+    assert Quote.from_json(request.quote).total == expected_back
