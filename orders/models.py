@@ -175,7 +175,7 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         Status.PURCHASED,
         Status.SHIPPED_TO_WAREHOUSE,
         permission=PERM_PURCHASE,
-        custom={"label": _("Shipped to warehouse"), "needs": "tracking"},
+        custom={"label": _("Shipped to warehouse"), "needs": ("tracking",)},
     )
     def ship_to_warehouse(self, tracking: str) -> None:
         self.domestic_tracking = tracking
@@ -241,14 +241,14 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         Status.RETURN_REQUESTED,
         Status.RETURNING,
         permission=PERM_RETURNS,
-        custom={"label": _("Ship return"), "needs": "tracking"},
+        custom={"label": _("Ship return"), "needs": ("tracking",)},
     )
     @transition(
         status,
         Status.EXCHANGE_REQUESTED,
         Status.EXCHANGE_RETURNING,
         permission=PERM_RETURNS,
-        custom={"label": _("Ship return"), "needs": "tracking"},
+        custom={"label": _("Ship return"), "needs": ("tracking",)},
     )
     def ship_return(self, tracking: str) -> None:
         self.return_tracking = tracking
@@ -268,7 +268,7 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         [Status.RETURNING, Status.SELLER_REFUNDING, Status.EXCHANGE_RETURNING],
         Status.RETURN_REFUSED,
         permission=PERM_RETURNS,
-        custom={"label": _("Seller refused"), "needs": "note"},
+        custom={"label": _("Seller refused"), "needs": ("note",)},
     )
     def seller_refused(self) -> None:
         pass
@@ -288,7 +288,7 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         Status.EXCHANGE_RETURNING,
         Status.AWAITING_REPLACEMENT,
         permission=PERM_RETURNS,
-        custom={"label": _("Replacement shipped"), "needs": "tracking"},
+        custom={"label": _("Replacement shipped"), "needs": ("tracking", "price")},
     )
     def replacement_shipped(self, tracking: str) -> None:
         self.domestic_tracking = tracking
@@ -307,7 +307,7 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         status, Status.RETURN_REFUSED, Status.STORED, permission=PERM_RESOLVE_REFUSAL, custom={"label": _("Restock")}
     )
     def restock(self) -> None:
-        pass
+        self.decision_deadline = None  # the return was tried; no second change of mind
 
 
 class OrderEvent(models.Model):

@@ -360,7 +360,7 @@ def order_expire_due_decision(*, order_id: int) -> bool:
 
 
 # The staff buttons in the order admin: transition name -> service. What each needs (a tracking
-# number, a note) is declared on the transition as custom["needs"]. Apps built on orders add
+# number, a note, a price) is declared on the transition as custom["needs"]. Apps built on orders add
 # their own (the money-moving ones live in refunds) by extending this in their admin.
 STAFF_ACTIONS = {
     "purchase": order_purchase,
@@ -369,9 +369,9 @@ STAFF_ACTIONS = {
 }
 
 
-def transition_needs(name: str) -> str:
-    """ "tracking", "note" or "" for the staff form of a transition."""
+def transition_needs(name: str) -> tuple[str, ...]:
+    """What the staff form of a transition asks for: ("tracking",), ("note",), ("tracking", "price")..."""
     for t in getattr(Order, name)._django_fsm.transitions.values():
         if t.custom.get("needs"):
-            return t.custom["needs"]
-    return ""
+            return tuple(t.custom["needs"])
+    return ()

@@ -69,6 +69,12 @@ class OrderAdmin(BaseOrderAdmin):
     staff_actions = {**ORDER_STAFF_ACTIONS, **services.STAFF_ACTIONS}
     inlines = [*BaseOrderAdmin.inlines, ReturnRequestInline, LedgerTransactionInline]
 
+    def action_initial(self, obj: Order, name: str) -> dict:
+        if name == "replacement_shipped":
+            request = obj.return_requests.order_by("-round").first()
+            return {"price": request.new_unit_price if request and request.new_unit_price else obj.unit_price}
+        return {}
+
 
 class OverdueFilter(admin.SimpleListFilter):
     title = _("seller response")

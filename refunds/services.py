@@ -273,6 +273,10 @@ def order_request_refund(
         orders.order_check_transition(order=locked, name="request_refund", by=by, expected_status=expected_status)
         quote = order_quote_refund(order=locked)
         _check_quote(quote, expected_total)
+        if quote.total <= ZERO:
+            raise OrderActionError(
+                _("Nothing would come back: the return fee is more than the refund. Keep the item.")
+            )
         orders.order_transition(order=locked, name="request_refund", by=by, expected_status=expected_status)
         request = ReturnRequest.objects.create(
             order=locked,
@@ -324,21 +328,30 @@ def order_request_exchange(
             requested_by=by,
         )
         if quote.to_pay:
-            _post_exchange_difference(locked=locked, request=request, quote=quote, by=by)
+            _post_exchange_difference(
+                locked=locked, request=request, goods=quote.goods, fee=quote.fee, by=by, stage="pay"
+            )
     orders.order_copy_state(into=order, source=locked)
     return request
 
 
-def _post_exchange_difference(*, locked: Order, request: ReturnRequest, quote: Quote, by) -> LedgerTransaction:
-    paying = quote.total > 0
+def _post_exchange_difference(
+    *, locked: Order, request: ReturnRequest, goods: Decimal, fee: Decimal, by, stage: str
+) -> LedgerTransaction | None:
+    """Settle `goods + fee` with the shopper: positive is paid from the balance, negative credited.
+    `stage` ("pay" at the request, "settle" when the replacement ships) makes the key."""
+    total = goods + fee
+    if total == ZERO and goods == ZERO:
+        return None
+    paying = total > 0
     counter = Account.Kind.ORDER_PAYMENTS if paying else Account.Kind.SELLER_REFUNDS
     return ledger_post(
-        key=f"exchange-{'pay' if paying else 'credit'}:{locked.pk}:{request.round}",
+        key=f"exchange-{stage}:{locked.pk}:{request.round}",
         kind=Kind.EXCHANGE_PAYMENT if paying else Kind.EXCHANGE_CREDIT,
         legs=[
-            (wallet_for(user=locked.shopper), -quote.total),
-            (platform_account(counter), quote.goods),
-            (platform_account(Account.Kind.FEES), quote.fee),
+            (wallet_for(user=locked.shopper), -total),
+            (platform_account(counter), goods),
+            (platform_account(Account.Kind.FEES), fee),
         ],
         description=(
             _("Exchange of order %(number)s: difference paid")
@@ -405,10 +418,12 @@ def return_seller_refused(*, order: Order, by, note: str, expected_status: str |
 
 def _credit_refund(
     *, locked: Order, request: ReturnRequest, by, source: str, kind: str, key: str
-) -> LedgerTransaction:
+) -> LedgerTransaction | None:
     """Credit the confirmed quote, never more than what is left of the payment."""
     quote = Quote.from_json(request.quote)
     net = min(quote.total, order_refundable(order=locked))
+    if net == ZERO and quote.fee == ZERO:
+        return None  # nothing was paid for this order (e.g. a goodwill return)
     return ledger_post(
         key=key,
         kind=kind,
@@ -423,7 +438,9 @@ def _credit_refund(
     )
 
 
-def _credited_body(txn: LedgerTransaction) -> str:
+def _credited_body(txn: LedgerTransaction | None) -> str:
+    if txn is None:
+        return ""
     credited = txn.entries.get(account__kind=Account.Kind.WALLET)
     return _("¥%(amount)s was credited; your balance is now ¥%(balance)s.") % {
         "amount": credited.amount,
@@ -433,7 +450,7 @@ def _credited_body(txn: LedgerTransaction) -> str:
 
 def _resolve_with_credit(
     *, order: Order, by, name: str, source: str, kind: str, outcome: str, note: str, expected_status: str | None
-) -> LedgerTransaction:
+) -> LedgerTransaction | None:
     """Close the open return with a credit to the shopper (confirm_refund or compensate), once:
     the key is `<kind>:<order>:<round>`, and the order row is locked first."""
     with transaction.atomic():
@@ -461,7 +478,7 @@ def _resolve_with_credit(
     return txn
 
 
-def refund_confirm(*, order: Order, by, expected_status: str | None = None) -> LedgerTransaction:
+def refund_confirm(*, order: Order, by, expected_status: str | None = None) -> LedgerTransaction | None:
     """The seller refunded: credit the shopper's balance with the quoted amount, once."""
     return _resolve_with_credit(
         order=order,
@@ -475,37 +492,65 @@ def refund_confirm(*, order: Order, by, expected_status: str | None = None) -> L
     )
 
 
+def _parse_price(value) -> Decimal:
+    try:
+        price = money(value)
+    except (ArithmeticError, TypeError, ValueError):
+        price = ZERO
+    if price <= ZERO:
+        raise OrderActionError(_("Enter the new option's unit price, for example 139.00."))
+    return price
+
+
 def exchange_replacement_shipped(
-    *, order: Order, by, tracking: str, expected_status: str | None = None
+    *, order: Order, by, tracking: str, price=None, expected_status: str | None = None
 ) -> ReturnRequest:
-    """The seller sent the new option: the order now describes it, and a negative difference is credited."""
+    """The seller sent the new option. Staff confirm its real unit `price` (the shopper only
+    proposed one); the order then describes it and the difference is settled against what the
+    shopper paid when requesting: the rest credited, or the extra charged to the balance."""
     tracking = orders.clean_tracking(tracking)
     with transaction.atomic():
         locked = orders.order_lock(order=order)
         request = _open_request(locked, "replacement_shipped", by, expected_status)
-        quote = Quote.from_json(request.quote)
-        extra = ""
-        if quote.to_credit:
-            txn = _post_exchange_difference(locked=locked, request=request, quote=quote, by=by)
-            extra = _credited_body(txn)
+        proposed = request.new_unit_price if request.new_unit_price is not None else locked.unit_price
+        confirmed = _parse_price(price if price not in (None, "") else proposed)
+        requested = Quote.from_json(request.quote)
+        final = exchange_quote(order=locked, new_unit_price=confirmed, fault=request.fault)
+        paid_goods, paid_fee = (requested.goods, requested.fee) if requested.to_pay else (ZERO, ZERO)
+        try:
+            txn = _post_exchange_difference(
+                locked=locked,
+                request=request,
+                goods=final.goods - paid_goods,
+                fee=final.fee - paid_fee,
+                by=by,
+                stage="settle",
+            )
+        except InsufficientBalance as error:
+            raise OrderActionError(
+                _("The shopper's balance (¥%(balance)s) cannot cover the ¥%(needed)s still due for this option.")
+                % {"balance": error.balance, "needed": error.needed}
+            ) from None
         locked.option_text = request.new_option
-        if request.new_unit_price is not None:
-            locked.unit_price = request.new_unit_price
+        locked.unit_price = confirmed
         orders.order_transition(
             order=locked,
             name="replacement_shipped",
             by=by,
             args=(tracking,),
             expected_status=expected_status,
-            extra_body=extra,
+            extra_body=_credited_body(txn) if txn is not None and txn.kind == Kind.EXCHANGE_CREDIT else "",
         )
+        request.new_unit_price, request.quote = confirmed, final.as_json()
         request.resolved_at, request.outcome = timezone.now(), "replacement_shipped"
-        request.save(update_fields=["resolved_at", "outcome"])
+        request.save(update_fields=["new_unit_price", "quote", "resolved_at", "outcome"])
     orders.order_copy_state(into=order, source=locked)
     return request
 
 
-def refusal_compensate(*, order: Order, by, note: str = "", expected_status: str | None = None) -> LedgerTransaction:
+def refusal_compensate(
+    *, order: Order, by, note: str = "", expected_status: str | None = None
+) -> LedgerTransaction | None:
     """The seller refused: the platform refunds the shopper itself, as the return's quote says."""
     return _resolve_with_credit(
         order=order,
@@ -520,10 +565,19 @@ def refusal_compensate(*, order: Order, by, note: str = "", expected_status: str
 
 
 def refusal_restock(*, order: Order, by, note: str = "", expected_status: str | None = None) -> ReturnRequest:
+    """The seller refused and the item goes back to the warehouse as it is. An exchange's paid
+    difference (and fee) is given back: the shopper keeps the option they had."""
     with transaction.atomic():
         locked = orders.order_lock(order=order)
         request = _open_request(locked, "restock", by, expected_status)
-        orders.order_transition(order=locked, name="restock", by=by, note=note, expected_status=expected_status)
+        extra = ""
+        paid = LedgerTransaction.objects.filter(idempotency_key=f"exchange-pay:{locked.pk}:{request.round}").first()
+        if paid is not None:
+            reversal = ledger_reverse(txn=paid, by=by, reason=_("The seller refused the exchange."))
+            extra = _credited_body(reversal)
+        orders.order_transition(
+            order=locked, name="restock", by=by, note=note, expected_status=expected_status, extra_body=extra
+        )
         request.resolved_at, request.outcome = timezone.now(), "restocked"
         request.save(update_fields=["resolved_at", "outcome"])
     orders.order_copy_state(into=order, source=locked)

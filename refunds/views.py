@@ -107,7 +107,8 @@ def order_exchange(request, number: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         quote = services.order_quote_exchange(order=order, new_unit_price=data["new_unit_price"])
-        if "confirm" in request.POST:
+        # Confirming needs the quote the shopper saw; without it, show the quote first.
+        if "confirm" in request.POST and data["expected_total"] is not None:
             try:
                 services.order_request_exchange(
                     order=order,

@@ -365,3 +365,95 @@ def test_a_refused_exchange_compensated_returns_what_was_paid_including_the_diff
     assert paid_for_order == D("137.00") + D("10.00") + (D("15.00") if fault_status == S.STORED else 0)
     request = ReturnRequest.objects.get(order=order)
     assert Quote.from_json(request.quote).total == expected_back
+
+
+def _exchange_until_shipped_back(order, shopper, support, inspector, *, proposed: str):
+    _fail(order, inspector)
+    services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D(proposed))
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+
+
+def test_the_credit_for_a_cheaper_option_follows_the_price_staff_confirm_not_the_shoppers_claim(
+    shopper, support, inspector
+):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)  # 129.00 + 8.00
+    _exchange_until_shipped_back(order, shopper, support, inspector, proposed="0.01")
+
+    request = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="119.00")
+
+    assert wallet_balance(user=shopper) == D("10.00")
+    assert (order.unit_price, request.new_unit_price) == (D("119.00"), D("119.00"))
+    assert Quote.from_json(request.quote).total == D("-10.00")
+
+
+def test_a_dearer_confirmed_price_charges_the_rest_or_says_the_balance_is_short(shopper, support, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    fund(shopper, "10.00")
+    _fail(order, inspector)
+    services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("134.00"))
+    assert wallet_balance(user=shopper) == D("5.00")
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+
+    with pytest.raises(OrderActionError, match=r"cannot cover the ¥10.00 still due"):
+        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="144.00")
+    assert Order.objects.get(pk=order.pk).status == S.EXCHANGE_RETURNING
+
+    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="139.00")
+    assert wallet_balance(user=shopper) == 0
+
+
+@pytest.mark.parametrize("price", ["", "abc", "0", "-5"])
+def test_a_missing_or_bad_confirmed_price_is_refused(shopper, support, inspector, price):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    _fail(order, inspector)
+    services.order_request_exchange(order=order, by=shopper, new_option="S")
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    ReturnRequest.objects.filter(order=order).update(new_unit_price=None)
+
+    if price == "":
+        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
+        assert order.unit_price == D("129.00")  # no price proposed or confirmed: unchanged
+        return
+    with pytest.raises(OrderActionError, match="unit price"):
+        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
+
+
+def test_restock_after_a_refused_exchange_gives_the_paid_difference_back_and_closes_the_window(
+    shopper, support, inspector
+):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    fund(shopper, "10.00")
+    _fail(order, inspector)
+    services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.return_seller_refused(order=order, by=support, note="No.")
+
+    services.refusal_restock(order=order, by=support)
+
+    assert wallet_balance(user=shopper) == D("10.00")
+    assert (order.status, order.decision_deadline) == (S.STORED, None)
+    with pytest.raises(OrderActionError):
+        services.order_request_refund(order=order, by=shopper)
+
+
+def test_a_return_that_would_refund_nothing_is_refused(shopper, inspector, settings):
+    settings.RETURN_SHIPPING_FEE = D("200.00")
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    order_pass_qc(order=order, by=inspector)
+    order.refresh_from_db()
+
+    with pytest.raises(OrderActionError, match="Nothing would come back"):
+        services.order_request_refund(order=order, by=shopper)
+
+    assert Order.objects.get(pk=order.pk).status == S.STORED
+
+
+def test_confirming_a_return_of_an_unpaid_order_moves_no_money_and_does_not_crash(shopper, support):
+    order = OrderFactory(shopper=shopper, status=S.SELLER_REFUNDING)
+    from tests.factories import ReturnRequestFactory
+
+    ReturnRequestFactory(order=order)
+
+    assert services.refund_confirm(order=order, by=support) is None
+    assert order.status == S.REFUNDED
+    assert not LedgerTransaction.objects.exists()

@@ -366,3 +366,36 @@ def test_ledger_admin_is_read_only(support_client, shopper):
     assert response.status_code == 200
     assert 'name="_save"' not in response.text
     assert support_client.get(reverse("admin:refunds_ledgertransaction_add")).status_code == 403
+
+
+def test_the_replacement_shipped_button_asks_staff_for_the_real_price_prefilled_with_the_proposal(
+    support_client, shopper
+):
+    order = paid_order(shopper=shopper, status=S.EXCHANGE_RETURNING)
+    ReturnRequestFactory(order=order, kind="exchange", new_unit_price=D("119.00"))
+    change = support_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    assert 'name="price" required min="0.01" step="0.01" value="119.00"' in change.text
+
+    support_client.post(
+        reverse("admin:orders_order_transition", args=[order.pk, "replacement_shipped"]),
+        {"expected_status": S.EXCHANGE_RETURNING, "tracking": "ZT12345678", "price": "124.00"},
+    )
+
+    order.refresh_from_db()
+    assert (order.status, order.unit_price) == (S.AWAITING_REPLACEMENT, D("124.00"))
+    assert wallet_balance(user=shopper) == D("5.00")
+
+
+def test_confirming_an_exchange_without_the_quote_shows_the_quote_first(shopper_client, shopper):
+    order = paid_order(shopper=shopper, qc_failed=True)
+    fund(shopper, "20.00")
+
+    response = shopper_client.post(
+        reverse("order_money:exchange", args=[order.number]),
+        {"new_option": "L", "new_unit_price": "139.00", "expected_status": S.QC_FAILED, "confirm": "1"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["quote"].total == D("10.00")
+    assert not ReturnRequest.objects.exists()
+    assert wallet_balance(user=shopper) == D("20.00")
