@@ -25,7 +25,7 @@ dev-deps: $(VENV)/.dev-deps
 	cp .env.example .env
 
 var:
-	mkdir -p var/broker/processed var/mail var/media
+	mkdir -p var/broker/processed var/broker/control var/mail var/media
 
 migrate: deps .env var
 	$(BIN)/python manage.py migrate --noinput

@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from .models import Event, Notification, NotificationPreference
 
@@ -19,6 +20,9 @@ def notify(*, user, event: Event, title: str, body: str = "", link: str = "") ->
 
     If the transaction rolls back, neither the row nor the email exists.
     """
+    # One line, and short enough for the column and for an email subject (a newline in a
+    # product title would otherwise make the email unsendable).
+    title = Truncator(" ".join(title.split())).chars(Notification._meta.get_field("title").max_length)
     email_wanted = not NotificationPreference.objects.filter(user=user, event=event, email=False).exists()
     notification = Notification.objects.create(
         user=user, event=event, title=title, body=body, link=link, email_wanted=email_wanted

@@ -35,7 +35,6 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = ["status", "marketplace", "created_at"]
     search_fields = ["number", "product_title", "shopper__email", "domestic_tracking", "return_tracking"]
     list_select_related = ["shopper"]
-    autocomplete_fields = ["shopper"]
     date_hierarchy = "created_at"
     readonly_fields = ["number", "status", "status_changed_at", "created_at", "decision_deadline"]
     fieldsets = (
@@ -82,6 +81,17 @@ class OrderAdmin(admin.ModelAdmin):
                 if t.name in self.staff_actions
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who the order belongs to never changes, and what was paid is fixed once it is paid:
+        # money moves only through the ledger, never by editing a price here.
+        fields = [*self.readonly_fields, "shopper"]
+        if obj is not None and obj.status != Order.Status.PENDING_PAYMENT:
+            fields += ["unit_price", "quantity", "domestic_shipping"]
+        return fields
+
+    def has_add_permission(self, request) -> bool:
+        return False  # orders are placed by shoppers
 
     def action_initial(self, obj: Order, name: str) -> dict:
         """Values to prefill in a staff action's form; apps built on orders add theirs."""

@@ -34,6 +34,12 @@ class PlaceOrderForm(forms.ModelForm):
         widgets = {"remark": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"remark": _("Anything the buyer should know (optional).")}
 
+    def clean_product_title(self) -> str:
+        return " ".join(self.cleaned_data["product_title"].split())
+
+    def clean_option_text(self) -> str:
+        return " ".join(self.cleaned_data["option_text"].split())
+
     def clean_product_url(self) -> str:
         url = self.cleaned_data["product_url"]
         host = (urlparse(url).hostname or "").lower()

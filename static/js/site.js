@@ -16,6 +16,31 @@
     }, 0);
   });
 
+  // Decision deadlines count down live: "<strong>" in .countdown[data-deadline] shows the time
+  // left in the page's language (the server-rendered text is the fallback without JS).
+  function timeLeft(ms, lang) {
+    var minutes = Math.max(0, Math.floor(ms / 60000));
+    var days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
+    function unit(value, name) {
+      return new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "long" }).format(value);
+    }
+    if (days > 0) return unit(days, "day") + " " + unit(hours, "hour");
+    if (hours > 0) return unit(hours, "hour") + " " + unit(mins, "minute");
+    return unit(mins, "minute");
+  }
+  function tick() {
+    var lang = document.documentElement.lang || undefined;
+    document.querySelectorAll(".countdown[data-deadline]").forEach(function (node) {
+      var deadline = Date.parse(node.getAttribute("data-deadline"));
+      var target = node.querySelector("strong");
+      if (!isNaN(deadline) && target) target.textContent = timeLeft(deadline - Date.now(), lang);
+    });
+  }
+  if (document.querySelector(".countdown[data-deadline]")) {
+    tick();
+    window.setInterval(tick, 30000);
+  }
+
   // The account menu closes with Escape and when clicking elsewhere.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

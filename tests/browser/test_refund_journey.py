@@ -1,6 +1,7 @@
 """The whole refund journey in Chromium: QC failure, quote, return, the admin's steps, the
 credit on the statement, and a new order paid with it."""
 
+import re
 import time
 from decimal import Decimal
 
@@ -36,6 +37,8 @@ def test_shopper_returns_a_failed_item_and_buys_another_size_with_the_refund(pag
     page.goto(order.get_absolute_url())
     assert page.get_by_text("QC failed: your decision").first.is_visible()
     decision = page.locator(".decision")
+    countdown = decision.locator(".countdown strong").inner_text()
+    assert re.fullmatch(r"(4 days 23 hours|5 days 0 hours)", countdown), countdown  # live, from site.js
     assert "Credited to your balance" in decision.inner_text()
     assert "¥401.00" in decision.inner_text()
     decision.get_by_role("button", name="Return for ¥401.00").click()

@@ -245,3 +245,19 @@ def test_inbox_query_count_does_not_grow(
 
     with django_assert_num_queries(len(one)):
         shopper_client.get(reverse("notifications:inbox"))
+
+
+@pytest.mark.django_db
+def test_a_long_title_with_a_newline_is_one_short_line_and_still_emailed(
+    shopper, eager_celery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(
+            user=shopper, event=Event.QC_FAILED, title="QC failed: “Shirt\nBcc: x@evil.example” " + "x" * 300
+        )
+
+    notification = Notification.objects.get()
+    assert "\n" not in notification.title
+    assert len(notification.title) == 200
+    assert notification.emailed_at is not None
+    assert mail.outbox[0].subject == notification.title

@@ -1,5 +1,7 @@
 """Staff move orders through the admin's buttons, which call the services."""
 
+from decimal import Decimal as D
+
 import pytest
 from django.urls import reverse
 
@@ -151,3 +153,34 @@ def test_admin_pages_query_count_does_not_grow_with_orders_or_events(
         support_client.get(changelist)
     with django_assert_num_queries(len(change_one)):
         support_client.get(change)
+
+
+@pytest.mark.django_db
+def test_staff_cannot_reassign_an_order_or_change_what_was_paid(support_client, shopper, other_shopper):
+    order = OrderFactory(shopper=shopper, status=S.PAID)
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    form = support_client.get(url).context["adminform"].form
+    assert not {"shopper", "unit_price", "quantity", "domestic_shipping"} & set(form.fields)
+
+    support_client.post(
+        url,
+        {
+            "shopper": other_shopper.pk,
+            "product_title": "Renamed",
+            "marketplace": "taobao",
+            "product_url": order.product_url,
+            "unit_price": "1.00",
+            "quantity": "1",
+            "domestic_shipping": "0",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+            "return_requests-TOTAL_FORMS": "0",
+            "return_requests-INITIAL_FORMS": "0",
+            "ledger_transactions-TOTAL_FORMS": "0",
+            "ledger_transactions-INITIAL_FORMS": "0",
+        },
+    )
+
+    order.refresh_from_db()
+    assert (order.shopper, order.unit_price, order.product_title) == (shopper, D("129.00"), "Renamed")
+    assert support_client.get(reverse("admin:orders_order_add")).status_code == 403

@@ -62,3 +62,25 @@ def test_a_decided_order_is_neither_reminded_nor_expired(failed_order, shopper):
     with time_machine.travel(timezone.now() + timedelta(hours=200), tick=False):
         assert remind_due_decisions.apply().get() == 0
         assert expire_due_decisions.apply().get() == 0
+
+
+def test_one_failing_order_does_not_stop_the_others(inspector, monkeypatch, caplog):
+    from orders import services
+
+    orders = [OrderFactory(status=S.AWAITING_QC) for _ in range(3)]
+    for order in orders:
+        order_fail_qc(order=order, by=inspector)
+    real = services.order_expire_due_decision
+
+    def flaky(*, order_id):
+        if order_id == orders[1].pk:
+            raise RuntimeError("database hiccup")
+        return real(order_id=order_id)
+
+    monkeypatch.setattr(services, "order_expire_due_decision", flaky)
+    with time_machine.travel(timezone.now() + timedelta(hours=200), tick=False):
+        assert expire_due_decisions.apply().get() == 2
+
+    statuses = [Order.objects.get(pk=o.pk).status for o in orders]
+    assert statuses == [S.STORED, S.QC_FAILED, S.STORED]
+    assert "database hiccup" in caplog.text

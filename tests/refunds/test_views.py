@@ -399,3 +399,22 @@ def test_confirming_an_exchange_without_the_quote_shows_the_quote_first(shopper_
     assert response.context["quote"].total == D("10.00")
     assert not ReturnRequest.objects.exists()
     assert wallet_balance(user=shopper) == D("20.00")
+
+
+@pytest.mark.parametrize("status", [S.QC_FAILED, S.RETURNING, S.REFUNDED])
+def test_order_detail_with_the_money_panels_runs_the_same_queries_for_1_and_30_events(
+    shopper_client, shopper, status, django_assert_num_queries, django_assert_max_num_queries
+):
+    from tests.factories import OrderEventFactory
+
+    order = paid_order(shopper=shopper, status=status, decision_deadline=timezone.now() + timedelta(hours=5))
+    if status != S.QC_FAILED:
+        ReturnRequestFactory(order=order)
+    OrderEventFactory(order=order)
+    with django_assert_max_num_queries(40) as one:
+        shopper_client.get(order.get_absolute_url())
+    OrderEventFactory.create_batch(29, order=order)
+
+    with django_assert_num_queries(len(one)):
+        response = shopper_client.get(order.get_absolute_url())
+    assert len(response.context["order"].timeline) == 30
