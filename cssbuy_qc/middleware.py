@@ -1,5 +1,7 @@
 from csp.middleware import CSPMiddleware, PolicyParts
-from django.http import HttpRequest, HttpResponseBase
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.translation import gettext as _
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -15,3 +17,26 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if not report_only and request.path_info.startswith("/admin/"):
             parts.update = {**(parts.update or {}), "style-src": ["'unsafe-inline'"]}
         return parts
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than MAX_REQUEST_BYTES before Django reads it (a 413 page).
+
+    Uploads are streamed to temporary files before their own size checks run; this stops a
+    multi-gigabyte body from filling the disk first. A proxy in front should cap it as well.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            message = _("This upload is too large: at most %(mb)s MB per request.") % {
+                "mb": settings.MAX_REQUEST_BYTES // (1024 * 1024)
+            }
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cssbuy_qc.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -209,6 +210,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# The largest request body accepted at all: five ticket attachments or one QC photo fit.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=130 * 1024 * 1024)
 
 # Content-Security-Policy (django-csp): no inline script anywhere. The Django admin sets a few
 # inline styles, so only under /admin/ is 'unsafe-inline' allowed for styles (see middleware).

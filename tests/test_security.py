@@ -109,3 +109,13 @@ def test_a_post_without_csrf_token_is_refused(shopper):
     assert response.status_code == 403
     order.refresh_from_db()
     assert order.status == "pending_payment"
+
+
+@pytest.mark.django_db
+def test_an_oversized_request_body_is_refused_before_it_is_read(shopper_client, settings):
+    settings.MAX_REQUEST_BYTES = 1024
+
+    response = shopper_client.post(reverse("notifications:mark_all_read"), {"pad": "x" * 5000})
+
+    assert response.status_code == 413
+    assert "too large" in response.text
