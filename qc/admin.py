@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.timesince import timesince
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
@@ -20,6 +22,10 @@ from orders.models import Order
 from . import selectors, services
 from .models import PERM_COMPLETE, Defect, Inspection, Measurement, QCPhoto, QCQueueItem
 from .uploads import ACCEPT
+
+# Files one upload request may carry. The uploader sends one file per request; this bounds a
+# plain multi-file form post (without JavaScript), which is validated and stored in one go.
+MAX_FILES_PER_UPLOAD = 20
 
 # The admin index shows the QC queue's length (templates/admin/qc/index.html).
 if admin.site.index_template is None:
@@ -127,7 +133,11 @@ class PhotoInline(admin.TabularInline):
     def details(self, obj: QCPhoto):
         if not obj.pk:
             return "—"
-        return f"{obj.width}×{obj.height}, {obj.bytes // 1024} KiB"
+        return gettext("%(width)s×%(height)s px, %(size)s") % {
+            "width": obj.width,
+            "height": obj.height,
+            "size": filesizeformat(obj.bytes),
+        }
 
 
 class DefectForm(forms.ModelForm):
@@ -271,8 +281,11 @@ class InspectionAdmin(admin.ModelAdmin):
                     "qc_photos": [
                         {
                             "id": photo.pk,
-                            "label": gettext("Photo %(n)s") % {"n": n}
-                            + (f": {photo.caption}" if photo.caption else ""),
+                            "label": (
+                                gettext("Photo %(n)s: %(caption)s") % {"n": n, "caption": photo.caption}
+                                if photo.caption
+                                else gettext("Photo %(n)s") % {"n": n}
+                            ),
                             "src": photo.display_url if photo.is_ready else "",
                             "width": photo.display_width or photo.width,
                             "height": photo.display_height or photo.height,
@@ -283,14 +296,51 @@ class InspectionAdmin(admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A service refusal while saving (the round was completed by someone else meanwhile)
+        # rolls the whole save back; say why instead of failing with a server error.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.QCError as error:
+            if object_id is None:
+                raise
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:qc_inspection_change", unquote(object_id))
+
+    def save_related(self, request, form, formsets, change):
+        # Photos last: a defect row saved in the same post may point at a photo deleted in it;
+        # saved first, it then loses its box with the photo like every other defect on it.
+        super().save_related(request, form, sorted(formsets, key=lambda f: f.model is QCPhoto), change)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not QCPhoto:
             return super().save_formset(request, form, formset, change)
         instances = formset.save(commit=False)
+        cleared = []
         for photo in formset.deleted_objects:
-            services.photo_delete(photo=photo)
+            cleared += services.photo_delete(photo=photo)
         for photo in instances:
             photo.save(update_fields=["caption", "position"])
+        if cleared:
+            self.message_user(
+                request,
+                ngettext(
+                    "The highlight box of %(count)d defect was on a deleted photo and has been "
+                    "cleared; the defect is kept. Draw its box again if needed: %(defects)s.",
+                    "The highlight boxes of %(count)d defects were on deleted photos and have been "
+                    "cleared; the defects are kept. Draw their boxes again if needed: %(defects)s.",
+                    len(cleared),
+                )
+                % {
+                    "count": len(cleared),
+                    "defects": "; ".join(
+                        gettext("%(defect)s “%(description)s”")
+                        % {"defect": defect, "description": Truncator(defect.description).chars(40)}
+                        for defect in cleared
+                    ),
+                },
+                messages.WARNING,
+            )
         return None
 
     def response_change(self, request, obj: Inspection):
@@ -321,22 +371,46 @@ class InspectionAdmin(admin.ModelAdmin):
 
     def upload_view(self, request, object_id: str):
         """Staff-only upload endpoint: one or more files in `photo`. JSON for the uploader's
-        fetch/XHR; a redirect with messages for a plain form post."""
+        fetch/XHR; a redirect with messages for a plain form post.
+
+        Every refusal is a 4xx with a message the inspector can act on: an unknown round (404),
+        no permission (403), a completed round (409), no file or too many files (400).
+        """
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        inspection = self.get_object(request, unquote(object_id))
-        if inspection is None:
-            raise Http404
         wants_json = "application/json" in request.headers.get("Accept", "")
-        if not (self.has_change_permission(request, inspection) and request.user.has_perm("qc.add_qcphoto")):
-            if wants_json:
-                return JsonResponse({"ok": False, "errors": [gettext("You may not add photos here.")]}, status=403)
-            raise PermissionDenied
         files = request.FILES.getlist("photo")
+
+        def refuse(message: str, status: int, inspection: Inspection | None = None):
+            if wants_json:
+                names = [uploaded.name for uploaded in files] or [""]
+                results = [{"name": name, "ok": False, "errors": [message]} for name in names]
+                return JsonResponse({"ok": False, "errors": [message], "results": results}, status=status)
+            if status == 404:
+                raise Http404(message)
+            if status == 403:
+                raise PermissionDenied(message)
+            self.message_user(request, message, messages.ERROR)
+            return redirect("admin:qc_inspection_change", inspection.pk)
+
+        inspection = self.get_object(request, unquote(object_id))  # None for a non-numeric id too
+        if inspection is None:
+            return refuse(gettext("This QC round does not exist (any more)."), 404)
+        if not (self.has_change_permission(request) and request.user.has_perm("qc.add_qcphoto")):
+            return refuse(gettext("You may not add photos here."), 403)
+        if not inspection.is_open:
+            return refuse(gettext("This QC round is complete; its photos cannot change."), 409, inspection)
+        if not files:
+            return refuse(gettext("Choose at least one photo to upload."), 400, inspection)
+        if len(files) > MAX_FILES_PER_UPLOAD:
+            message = ngettext(
+                "Upload at most %(limit)d photo at a time; %(count)d were sent.",
+                "Upload at most %(limit)d photos at a time; %(count)d were sent.",
+                MAX_FILES_PER_UPLOAD,
+            ) % {"limit": MAX_FILES_PER_UPLOAD, "count": len(files)}
+            return refuse(message, 400, inspection)
         caption = request.POST.get("caption", "")
         results = []
-        if not files:
-            results.append({"name": "", "ok": False, "errors": [gettext("Choose at least one photo to upload.")]})
         for uploaded in files:
             try:
                 photo = services.photo_add(
@@ -356,5 +430,9 @@ class InspectionAdmin(admin.ModelAdmin):
                 self.message_user(request, gettext("Uploaded %(name)s.") % {"name": result["name"]}, messages.SUCCESS)
             else:
                 for error in result["errors"]:
-                    self.message_user(request, f"{result['name']}: {error}", messages.ERROR)
+                    self.message_user(
+                        request,
+                        gettext("%(name)s: %(error)s") % {"name": result["name"], "error": error},
+                        messages.ERROR,
+                    )
         return redirect("admin:qc_inspection_change", inspection.pk)

@@ -90,15 +90,3 @@ def make_renditions(data: bytes) -> dict[str, Rendition]:
         thumb = display.resize(_fit(display.size, THUMB_SIZE), Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
         renditions["thumb"] = _encode(thumb, "thumb", icc)
     return renditions
-
-
-def make_renditions_naive(data: bytes) -> dict[str, Rendition]:
-    """The straightforward way, for comparison: decode fully, resize each size from the original."""
-    renditions: dict[str, Rendition] = {}
-    for name, box in (("full", None), ("display", DISPLAY_SIZE), ("thumb", THUMB_SIZE)):
-        with _open(data) as source:
-            image = ImageOps.exif_transpose(source).convert("RGB")
-            if box is not None:
-                image = image.resize(_fit(image.size, box), Image.Resampling.LANCZOS)
-            renditions[name] = _encode(image, name, None)
-    return renditions

@@ -3,13 +3,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
+
+from .exceptions import QCError
 
 # Permission codename for passing or failing a round, declared once in Inspection.Meta.
 PERM_COMPLETE = "qc.complete_inspection"
@@ -140,6 +143,29 @@ class QCPhoto(models.Model):
 
     def stored_names(self) -> list[str]:
         return [f.name for f in (self.original, self.full, self.display, self.thumb) if f]
+
+    def delete(self, using=None, keep_parents=False):
+        """Delete the row of a photo of an open round (its files are the caller's business).
+
+        Defects keep their kind, severity and description but lose the highlight box drawn on
+        this photo: a box without its photo means nothing (and the check constraint forbids it).
+        All in one transaction, with the round locked so it cannot be completed meanwhile.
+        The defects whose box was cleared are left in `self.cleared_defects`.
+        """
+        using = using or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            inspection = Inspection.objects.using(using).select_for_update().get(pk=self.inspection_id)
+            if not inspection.is_open:
+                raise QCError(gettext("This QC round is complete; its photos cannot change."))
+            boxed = Defect.objects.using(using).filter(photo=self, box_x__isnull=False).order_by("position", "id")
+            self.cleared_defects = list(boxed.select_for_update())
+            cleared = {"photo": None, "box_x": None, "box_y": None, "box_w": None, "box_h": None}
+            if self.cleared_defects:
+                Defect.objects.using(using).filter(pk__in=[d.pk for d in self.cleared_defects]).update(**cleared)
+                for defect in self.cleared_defects:
+                    for name, value in cleared.items():
+                        setattr(defect, name, value)
+            return super().delete(using=using, keep_parents=keep_parents)
 
 
 class Defect(models.Model):

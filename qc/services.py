@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from orders.models import Order
 from orders.services import OrderActionError, order_fail_qc, order_pass_qc
 
+from .exceptions import QCError
 from .images import make_renditions
 from .models import Defect, Inspection, QCPhoto
 from .uploads import validate_image
@@ -27,10 +28,6 @@ from .uploads import validate_image
 logger = logging.getLogger(__name__)
 
 Result = Inspection.Result
-
-
-class QCError(Exception):
-    """A QC action was refused; the message is fit to show the person who tried it."""
 
 
 # --- Rounds ---------------------------------------------------------------------------------
@@ -157,12 +154,15 @@ def photo_add(*, inspection: Inspection, uploaded_file, by, caption: str = "") -
         height=image.height,
         bytes=len(image.content),
         sha256=digest,
-        caption=caption.strip()[:200],
+        caption=caption.replace("\x00", "").strip()[:200],  # PostgreSQL text cannot hold NUL
         uploaded_by=by,
     )
     stored: list[str] = []
     try:
         with transaction.atomic():
+            # The round is locked: it cannot be completed while its photo is being added.
+            if not Inspection.objects.select_for_update().get(pk=inspection.pk).is_open:
+                raise QCError(_("This QC round is complete; its photos cannot change."))
             last = inspection.photos.aggregate(last=Max("position"))["last"]
             photo.position = 0 if last is None else last + 1
             photo.original.save(f"original.{image.extension}", ContentFile(image.content), save=False)
@@ -217,11 +217,14 @@ def photos_missing_renditions(*, limit: int = 200) -> list[int]:
     return list(QCPhoto.objects.filter(renditions_at__isnull=True).order_by("id").values_list("pk", flat=True)[:limit])
 
 
-def photo_delete(*, photo: QCPhoto) -> None:
-    """Remove a photo of an open round; its files go once the deletion is committed."""
-    if not photo.inspection.is_open:
-        raise QCError(_("This QC round is complete; its photos cannot change."))
+def photo_delete(*, photo: QCPhoto) -> list[Defect]:
+    """Remove a photo of an open round; its files go once the deletion is committed.
+
+    Defects boxed on the photo stay, without their box (`QCPhoto.delete`); they are returned,
+    so the inspector can be told which boxes to draw again. A completed round raises QCError.
+    """
     names = photo.stored_names()
     with transaction.atomic():
-        photo.delete()
+        photo.delete()  # locks the round and refuses if it is complete
         transaction.on_commit(partial(_delete_files, names))
+    return photo.cleared_defects

@@ -1,4 +1,7 @@
+import logging
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -6,6 +9,8 @@ from django.views.decorators.http import require_safe
 
 from . import selectors
 from .models import RENDITIONS
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -34,7 +39,13 @@ def photo(request, pk: int, rendition: str):
     storage = stored.storage
     if isinstance(storage, FileSystemStorage):
         content_type = photo.content_type if rendition == "original" else "image/jpeg"
-        response = FileResponse(stored.open("rb"), content_type=content_type)
+        try:
+            opened = stored.open("rb")
+        except (OSError, SuspiciousFileOperation):
+            # Lost from the disk (restored backup, manual cleanup): a missing image, not a crash.
+            logger.warning("QC photo %s: stored file %s cannot be opened", photo.pk, stored.name, exc_info=True)
+            raise Http404 from None
+        response = FileResponse(opened, content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
     else:
         response = HttpResponseRedirect(stored.url)

@@ -39,8 +39,11 @@
         xhr.addEventListener("load", function () {
           var body = null;
           try { body = JSON.parse(xhr.responseText); } catch (error) { body = null; }
-          if (body && body.results) resolve(body.results[0]);
-          else resolve({ name: file.name, ok: false, errors: [status.getAttribute("data-failed")] });
+          var result = body && body.results && body.results[0];
+          if (result) {
+            if (!result.name) result.name = file.name;
+            resolve(result);
+          } else resolve({ name: file.name, ok: false, errors: [status.getAttribute("data-failed")] });
         });
         xhr.addEventListener("error", function () {
           resolve({ name: file.name, ok: false, errors: [status.getAttribute("data-failed")] });

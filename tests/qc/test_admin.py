@@ -9,8 +9,8 @@ from notifications.models import Event, Notification
 from orders.models import Order
 from qc import services
 from qc.models import Defect, Inspection, QCPhoto
-from tests.factories import OrderFactory
-from tests.qc.conftest import add_photos
+from tests.factories import InspectorFactory, OrderFactory
+from tests.qc.conftest import add_photos, stored_files
 from tests.qc.images import jpeg, png, upload
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +216,7 @@ def _count(client, url) -> int:
     return len(captured)
 
 
-def test_admin_pages_queries_do_not_grow(inspector_client, inspector):
+def test_change_page_queries_do_not_grow_with_photos_and_defects(inspector_client, inspector):
     small = services.inspection_open(order=OrderFactory(status=Order.Status.AWAITING_QC), by=inspector)
     big = services.inspection_open(order=OrderFactory(status=Order.Status.AWAITING_QC), by=inspector)
     for inspection, count in ((small, 1), (big, 20)):
@@ -227,10 +227,201 @@ def test_admin_pages_queries_do_not_grow(inspector_client, inspector):
                 box_x=0.1, box_y=0.1, box_w=0.2, box_h=0.2,
             )  # fmt: skip
     assert _count(inspector_client, change_url(small)) == _count(inspector_client, change_url(big))
+
+
+def _rows(client, url) -> int:
+    return client.get(url).context["cl"].result_count
+
+
+def test_changelist_queries_do_not_grow_with_rows(inspector_client, inspector):
+    """The queue and the inspection list cost the same at one row as at many."""
     queue = reverse("admin:qc_qcqueueitem_changelist")
-    one = _count(inspector_client, queue)
-    for _ in range(10):
-        OrderFactory(status=Order.Status.AWAITING_QC)
-    assert _count(inspector_client, queue) == one
     listing = reverse("admin:qc_inspection_changelist")
-    assert _count(inspector_client, listing) == _count(inspector_client, listing)
+    first = services.inspection_open(order=OrderFactory(status=Order.Status.AWAITING_QC), by=inspector)
+    add_photos(first, 1, by=inspector)
+    assert (_rows(inspector_client, queue), _rows(inspector_client, listing)) == (1, 1)
+    queue_at_one, listing_at_one = _count(inspector_client, queue), _count(inspector_client, listing)
+
+    # Many rows of every kind: orders with and without an open round, rounds completed by
+    # different inspectors (each row shows its order, inspector and photo count).
+    for i in range(12):
+        order = OrderFactory(status=Order.Status.AWAITING_QC)
+        if i % 3 == 0:
+            continue  # waiting, no round yet
+        inspection = services.inspection_open(order=order, by=inspector)
+        add_photos(inspection, 1 + i % 2, by=inspector)
+        if i % 3 == 2:
+            by = inspector if i % 2 else InspectorFactory()
+            services.inspection_complete(inspection=inspection, by=by, result=Inspection.Result.PASSED)
+    assert (_rows(inspector_client, queue), _rows(inspector_client, listing)) == (9, 9)
+    assert _count(inspector_client, queue) == queue_at_one
+    assert _count(inspector_client, listing) == listing_at_one
+
+
+# --- Deleting a photo that a defect's box is drawn on ----------------------------------------
+
+
+def _boxed_defect(inspection, photo, description="Seam open, 4 cm") -> Defect:
+    return Defect.objects.create(
+        inspection=inspection, kind="damage", description=description, photo=photo,
+        box_x=0.1, box_y=0.2, box_w=0.3, box_h=0.25,
+    )  # fmt: skip
+
+
+def test_deleting_a_boxed_photo_in_the_admin_keeps_the_defect_and_says_so(
+    inspector_client, open_round, inspector, media_root, django_capture_on_commit_callbacks
+):
+    first, second = add_photos(open_round, 2, by=inspector)
+    first.refresh_from_db()
+    names = first.stored_names()
+    defect = _boxed_defect(open_round, first)
+    data = form_data(inspector_client.get(change_url(open_round)))
+    data["photos-0-DELETE"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = inspector_client.post(change_url(open_round), data, follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The highlight box of 1 defect was on a deleted photo and has been cleared" in html
+    assert "Damage (Major) “Seam open, 4 cm”" in html
+    assert list(open_round.photos.all()) == [second]
+    defect.refresh_from_db()
+    assert (defect.photo_id, defect.box_x, defect.box_w) == (None, None, None)
+    assert defect.description == "Seam open, 4 cm"
+    assert not any((media_root / n).exists() for n in names)
+
+
+def test_deleting_a_photo_while_editing_a_defect_boxed_on_it(inspector_client, open_round, inspector):
+    first, _second = add_photos(open_round, 2, by=inspector)
+    defect = _boxed_defect(open_round, first)
+    data = form_data(inspector_client.get(change_url(open_round)))
+    data["photos-0-DELETE"] = "on"
+    data["defects-0-description"] = "Seam open, 5 cm"
+    add_defect_row(
+        data, kind="stain", severity="minor", description="Drawn on the photo being deleted", photo=str(first.pk),
+        box_x="0.5", box_y="0.5", box_w="0.2", box_h="0.2",
+    )  # fmt: skip
+    response = inspector_client.post(change_url(open_round), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not QCPhoto.objects.filter(pk=first.pk).exists()
+    assert list(Defect.objects.values_list("description", "photo", "box_x")) == [
+        ("Seam open, 5 cm", None, None),
+        ("Drawn on the photo being deleted", None, None),
+    ]
+    assert defect.pk == Defect.objects.first().pk
+
+
+def test_photos_of_a_completed_round_cannot_be_deleted_in_the_admin(inspector_client, open_round, inspector):
+    [photo] = add_photos(open_round, 1, by=inspector)
+    data = form_data(inspector_client.get(change_url(open_round)))
+    data["photos-0-DELETE"] = "on"
+    services.inspection_complete(inspection=open_round, by=inspector, result=Inspection.Result.PASSED)
+    assert inspector_client.post(change_url(open_round), data).status_code == 403
+    assert QCPhoto.objects.filter(pk=photo.pk).exists()
+
+
+def test_a_refusal_while_saving_rolls_back_with_a_message(inspector_client, open_round, inspector, monkeypatch):
+    # The round completed by someone else between the check and the deletion, say.
+    [photo] = add_photos(open_round, 1, by=inspector)
+    data = form_data(inspector_client.get(change_url(open_round)))
+    data["photos-0-DELETE"] = "on"
+    data["public_note"] = "Changed"
+
+    def refused(*, photo):
+        raise services.QCError("This QC round is complete; its photos cannot change.")
+
+    monkeypatch.setattr(services, "photo_delete", refused)
+    response = inspector_client.post(change_url(open_round), data, follow=True)
+    assert response.redirect_chain == [(change_url(open_round), 302)]
+    assert "This QC round is complete; its photos cannot change." in response.content.decode()
+    open_round.refresh_from_db()
+    assert open_round.public_note == "" and QCPhoto.objects.filter(pk=photo.pk).exists()
+
+
+def test_photo_details_are_translatable_text(inspector_client, open_round, inspector):
+    add_photos(open_round, 1, by=inspector)
+    html = inspector_client.get(change_url(open_round)).content.decode()
+    assert "40×30 px, " in html and "KiB" not in html
+
+
+# --- The upload endpoint: every bad request is a 4xx with a message ------------------------
+
+
+def _upload_url(pk) -> str:
+    return reverse("admin:qc_inspection_upload", args=[pk])
+
+
+def _post_json(client, url, data=None):
+    return client.post(url, data or {}, headers={"accept": "application/json"})
+
+
+@pytest.mark.parametrize("pk", ["abc", "0", "-1", "999999", str(2**70), "1%2F2"])
+def test_upload_to_an_unknown_round_is_404(inspector_client, open_round, pk):
+    response = _post_json(inspector_client, _upload_url(pk), {"photo": upload("a.jpg", jpeg())})
+    assert response.status_code == 404
+    assert response.json()["results"] == [
+        {"name": "a.jpg", "ok": False, "errors": ["This QC round does not exist (any more)."]}
+    ]
+    assert inspector_client.post(_upload_url(pk), {"photo": upload("a.jpg", jpeg())}).status_code == 404
+    assert not QCPhoto.objects.exists()
+
+
+def test_opening_an_unknown_order_from_the_queue_is_404(inspector_client):
+    for pk in (999999, 2**70):
+        assert inspector_client.get(reverse("admin:qc_qcqueueitem_inspect", args=[pk])).status_code == 404
+    assert not Inspection.objects.exists()
+
+
+def test_upload_needs_a_post(inspector_client, open_round):
+    assert inspector_client.get(_upload_url(open_round.pk)).status_code == 405
+
+
+def test_upload_without_a_file(inspector_client, open_round):
+    response = _post_json(inspector_client, _upload_url(open_round.pk), {"caption": "x"})
+    assert response.status_code == 400
+    assert response.json()["results"][0]["errors"] == ["Choose at least one photo to upload."]
+    response = inspector_client.post(_upload_url(open_round.pk), {"other": upload("a.jpg", jpeg())}, follow=True)
+    assert response.redirect_chain == [(change_url(open_round), 302)]
+    assert "Choose at least one photo to upload." in response.content.decode()
+
+
+def test_upload_to_a_completed_round_is_refused_clearly(inspector_client, open_round, inspector):
+    add_photos(open_round, 1, by=inspector)
+    services.inspection_complete(inspection=open_round, by=inspector, result=Inspection.Result.PASSED)
+    response = _post_json(inspector_client, _upload_url(open_round.pk), {"photo": upload("late.jpg", jpeg())})
+    assert response.status_code == 409
+    assert response.json()["results"] == [
+        {"name": "late.jpg", "ok": False, "errors": ["This QC round is complete; its photos cannot change."]}
+    ]
+    response = inspector_client.post(_upload_url(open_round.pk), {"photo": upload("late.jpg", jpeg())}, follow=True)
+    assert response.redirect_chain == [(change_url(open_round), 302)]
+    assert "This QC round is complete; its photos cannot change." in response.content.decode()
+    assert open_round.photos.count() == 1
+
+
+def test_upload_of_too_many_files_at_once_is_refused(inspector_client, open_round, media_root):
+    from qc.admin import MAX_FILES_PER_UPLOAD
+
+    files = [upload(f"p{i}.jpg", jpeg(color=(i, 0, 0))) for i in range(MAX_FILES_PER_UPLOAD + 1)]
+    response = _post_json(inspector_client, _upload_url(open_round.pk), {"photo": files})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [f"Upload at most {MAX_FILES_PER_UPLOAD} photos at a time; 21 were sent."]
+    assert not QCPhoto.objects.exists() and stored_files(media_root) == []
+
+
+def test_upload_caption_with_a_nul_character(inspector_client, open_round):
+    response = _post_json(
+        inspector_client, _upload_url(open_round.pk), {"photo": upload("a.jpg", jpeg()), "caption": "Front\x00"}
+    )
+    assert response.status_code == 200
+    assert QCPhoto.objects.get().caption == "Front"
+
+
+def test_plain_form_upload_reports_each_file(inspector_client, open_round):
+    response = inspector_client.post(
+        _upload_url(open_round.pk),
+        {"photo": [upload("good.jpg", jpeg()), upload("bad.jpg", b"not an image")]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Uploaded good.jpg." in html
+    assert "Bad.jpg: This file is not a JPEG, PNG or WebP image." in html  # the admin capitalises messages

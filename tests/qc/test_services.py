@@ -8,7 +8,7 @@ from django.utils import timezone
 from notifications.models import Event, Notification
 from orders.models import Order
 from qc import services
-from qc.models import Defect, Inspection
+from qc.models import Defect, Inspection, QCPhoto
 from tests.factories import OrderFactory
 from tests.qc.conftest import add_photos
 
@@ -116,3 +116,60 @@ def test_sweep_finds_photos_left_without_renditions(open_round, inspector, eager
     photo.refresh_from_db()
     assert photo.is_ready
     assert sweep_missing_renditions() == 0
+
+
+def _boxed(inspection, photo, description: str, **fields) -> Defect:
+    return Defect.objects.create(
+        inspection=inspection, kind="damage", description=description, photo=photo,
+        box_x=0.1, box_y=0.2, box_w=0.3, box_h=0.25, **fields,
+    )  # fmt: skip
+
+
+def test_deleting_a_photo_keeps_its_defects_without_their_boxes(
+    open_round, inspector, media_root, django_capture_on_commit_callbacks
+):
+    first, second = add_photos(open_round, 2, by=inspector)
+    first.refresh_from_db()
+    names = first.stored_names()
+    boxed = _boxed(open_round, first, "Seam open, 4 cm", position=0)
+    unboxed = Defect.objects.create(inspection=open_round, kind="stain", description="Mark", photo=first, position=1)
+    elsewhere = _boxed(open_round, second, "Loose thread", position=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cleared = services.photo_delete(photo=first)
+
+    assert [d.pk for d in cleared] == [boxed.pk]
+    assert cleared[0].box_x is None and cleared[0].photo_id is None
+    boxed.refresh_from_db()
+    assert (boxed.photo_id, boxed.box_x, boxed.box_y, boxed.box_w, boxed.box_h) == (None, None, None, None, None)
+    assert (boxed.kind, boxed.description) == ("damage", "Seam open, 4 cm")
+    unboxed.refresh_from_db()
+    assert unboxed.photo_id is None and unboxed.description == "Mark"
+    elsewhere.refresh_from_db()
+    assert elsewhere.photo_id == second.pk and elsewhere.box_x == 0.1
+    assert list(open_round.photos.all()) == [second]
+    assert not any((media_root / name).exists() for name in names)
+
+
+def test_a_photo_of_a_completed_round_cannot_be_deleted_even_directly(open_round, inspector, media_root):
+    [photo] = add_photos(open_round, 1, by=inspector)
+    _boxed(open_round, photo, "Seam open")
+    services.inspection_complete(inspection=open_round, by=inspector, result=Inspection.Result.FAILED)
+    photo = QCPhoto.objects.get(pk=photo.pk)
+    with pytest.raises(services.QCError, match="round is complete"):
+        services.photo_delete(photo=photo)
+    with pytest.raises(services.QCError, match="round is complete"):
+        photo.delete()
+    assert QCPhoto.objects.filter(pk=photo.pk).exists()
+    assert Defect.objects.get().box_x == 0.1
+    assert all((media_root / name).exists() for name in photo.stored_names())
+
+
+def test_a_nul_character_in_the_caption_is_dropped(open_round, inspector):
+    from tests.qc.images import jpeg, upload
+
+    photo = services.photo_add(
+        inspection=open_round, uploaded_file=upload("a.jpg", jpeg()), by=inspector, caption=" Front\x00 view "
+    )
+    photo.refresh_from_db()
+    assert photo.caption == "Front view"

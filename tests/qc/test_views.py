@@ -81,6 +81,21 @@ def test_anonymous_visitor_is_sent_to_log_in(client, failed):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.mark.parametrize("rendition", ["display", "original"])
+def test_a_file_missing_from_storage_is_404_not_a_server_error(client, support, failed, media_root, rendition):
+    photo = failed.photos.first()
+    (media_root / getattr(photo, rendition).name).unlink()
+    client.force_login(support)  # staff, so the original may be asked for too
+    assert client.get(photo.url(rendition)).status_code == 404
+    assert client.get(photo.thumb_url).status_code == 200  # the other renditions are still served
+
+
+def test_ids_out_of_range_are_404(shopper_client):
+    huge = 2**70
+    assert shopper_client.get(reverse("qc:photo", kwargs={"pk": huge, "rendition": "thumb"})).status_code == 404
+    assert shopper_client.get(reverse("qc:inspection", kwargs={"pk": huge})).status_code == 404
+
+
 def test_unknown_rendition_is_404(shopper_client, failed):
     photo = failed.photos.first()
     url = reverse("qc:photo", kwargs={"pk": photo.pk, "rendition": "secret"})
