@@ -139,11 +139,11 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark selected orders purchased"), permissions=["purchase"])
     def purchase_selected(self, request, queryset):
-        self._bulk(request, queryset, services.order_purchase)
+        self._bulk(request, queryset, self.staff_actions["purchase"])
 
     @admin.action(description=_("Receive selected orders at the warehouse"), permissions=["receive"])
     def receive_selected(self, request, queryset):
-        self._bulk(request, queryset, services.order_receive)
+        self._bulk(request, queryset, self.staff_actions["receive"])
 
     def has_purchase_permission(self, request) -> bool:
         return request.user.has_perm("orders.purchase_order")

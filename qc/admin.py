@@ -436,3 +436,14 @@ class InspectionAdmin(admin.ModelAdmin):
                         messages.ERROR,
                     )
         return redirect("admin:qc_inspection_change", inspection.pk)
+
+
+# The order admin's Receive button and bulk action also open the order's QC round. The admin
+# registered so far (orders', perhaps extended) is extended, not replaced.
+_order_admin = admin.site.get_model_admin(Order)
+admin.site.unregister(Order)
+
+
+@admin.register(Order)
+class OrderAdmin(type(_order_admin)):
+    staff_actions = {**_order_admin.staff_actions, "receive": services.order_receive_and_open_round}

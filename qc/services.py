@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from orders.models import Order
-from orders.services import OrderActionError, order_fail_qc, order_pass_qc
+from orders.services import OrderActionError, order_fail_qc, order_pass_qc, order_receive
 
 from .exceptions import QCError
 from .images import make_renditions
@@ -36,10 +36,10 @@ Result = Inspection.Result
 def inspection_open(*, order: Order, by) -> Inspection:
     """The open QC round of an arrived order, created as round N+1 if there is none.
 
-    Receiving an order (`orders.services.order_receive`) opens a new round, but `orders` must not
-    depend on `qc`; so the round comes into being here, when an inspector opens an order from
-    the QC queue (or uploads its first photo). Calling it again returns the same round. Locks
-    the order row, so two inspectors opening the same order get one round.
+    Receiving an order through `order_receive_and_open_round` (the admin's Receive button and
+    bulk action) opens it at once; orders received otherwise get it when an inspector opens
+    them from the QC queue. Calling it again returns the same round. Locks the order row, so
+    two inspectors opening the same order get one round.
     """
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -53,6 +53,14 @@ def inspection_open(*, order: Order, by) -> Inspection:
             )
         last = locked.inspections.aggregate(last=Max("round_number"))["last"] or 0
         return Inspection.objects.create(order=locked, round_number=last + 1, inspector=by)
+
+
+def order_receive_and_open_round(*, order: Order, by, expected_status: str | None = None) -> Inspection:
+    """Receive an order at the warehouse and open its next QC round, in one transaction
+    (round 1 on arrival, round 2 when an exchange's replacement arrives...)."""
+    with transaction.atomic():
+        order_receive(order=order, by=by, expected_status=expected_status)
+        return inspection_open(order=order, by=by)
 
 
 def _summary(inspection: Inspection, photo_count: int, defects: list[Defect]) -> str:

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Event, Notification
 from orders.models import Order
@@ -425,3 +426,36 @@ def test_plain_form_upload_reports_each_file(inspector_client, open_round):
     html = response.content.decode()
     assert "Uploaded good.jpg." in html
     assert "Bad.jpg: This file is not a JPEG, PNG or WebP image." in html  # the admin capitalises messages
+
+
+@pytest.mark.django_db
+def test_receiving_an_order_in_the_admin_opens_its_qc_round(client, inspector):
+    order = OrderFactory(status=Order.Status.SHIPPED_TO_WAREHOUSE)
+    client.force_login(inspector)
+
+    client.post(
+        reverse("admin:orders_order_transition", args=[order.pk, "receive"]),
+        {"expected_status": Order.Status.SHIPPED_TO_WAREHOUSE},
+    )
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_QC
+    assert list(order.inspections.values_list("round_number", "result")) == [(1, Inspection.Result.PENDING)]
+
+
+@pytest.mark.django_db
+def test_receiving_a_replacement_in_bulk_opens_the_next_round(client, inspector):
+    order = OrderFactory(status=Order.Status.AWAITING_REPLACEMENT)
+    Inspection.objects.create(
+        order=order, round_number=1, result=Inspection.Result.FAILED, completed_at=timezone.now()
+    )
+    client.force_login(inspector)
+
+    client.post(
+        reverse("admin:orders_order_changelist"), {"action": "receive_selected", "_selected_action": [order.pk]}
+    )
+
+    assert list(order.inspections.order_by("round_number").values_list("round_number", "result")) == [
+        (1, Inspection.Result.FAILED),
+        (2, Inspection.Result.PENDING),
+    ]
