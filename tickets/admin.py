@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -95,6 +96,13 @@ class TicketAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:orders_order_change", args=[obj.order_id]), obj.order.number
         )
+
+    def changelist_view(self, request, extra_context=None):
+        # A filter value with a NUL character is refused by PostgreSQL with an error (a 500),
+        # e.g. ?status=%00; no ticket can match it, so it is a bad request.
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            raise BadRequest("NUL character in the query string")
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request) -> bool:
         return False  # shoppers open tickets on the site

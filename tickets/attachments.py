@@ -6,6 +6,8 @@ row nor a file exists afterwards.
 
 import hashlib
 import re
+import struct
+import warnings
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePath
@@ -15,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image
 
 from qc.uploads import ValidatedImage, validate_image
 
@@ -104,11 +106,41 @@ def check_pdf(uploaded: UploadedFile) -> CheckedFile:
     )
 
 
+# EXIF orientation -> the transposition that turns the photo upright.
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# What Pillow raises on a damaged EXIF block or a file it cannot re-encode.
+PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, struct.error)
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation, or 1 (as shot) when the EXIF block cannot be read.
+
+    Phones write odd EXIF; a damaged block only costs the rotation, since it is dropped anyway.
+    (`ImageOps.exif_transpose` also rewrites the EXIF it keeps, and fails on such blocks.)
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns about each broken tag it skips
+        try:
+            return int(image.getexif().get(ExifTags.Base.Orientation, 1))
+        except PILLOW_ERRORS:
+            return 1
+
+
 def _without_metadata(image: ValidatedImage) -> tuple[bytes, int, int]:
     """Re-encode an accepted photo: pixels only, turned upright, no EXIF/GPS or other metadata."""
     pillow_format = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}[image.format]
     with Image.open(BytesIO(image.content), formats=[pillow_format]) as opened:
-        upright = ImageOps.exif_transpose(opened)
+        opened.load()
+        method = UPRIGHT.get(_orientation(opened))
+        upright = opened.transpose(method) if method is not None else opened.copy()
         options: dict = {"icc_profile": opened.info.get("icc_profile")}
         if pillow_format == "JPEG":
             if upright.mode not in ("RGB", "L"):
@@ -132,7 +164,14 @@ def check_image(uploaded: UploadedFile) -> CheckedFile:
             [_("“%(name)s”: %(problem)s") % {"name": name, "problem": message} for message in error.messages],
             code="invalid_image",
         ) from None
-    content, width, height = _without_metadata(image)
+    try:
+        content, width, height = _without_metadata(image)
+    except PILLOW_ERRORS:
+        raise ValidationError(
+            _("“%(name)s”: this image is damaged and cannot be read. Save or export it again and retry.")
+            % {"name": name},
+            code="corrupt",
+        ) from None
     return CheckedFile(
         kind="image",
         file_format=image.format,

@@ -3,15 +3,30 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .attachments import ACCEPT, CheckedFile, check_upload
-from .models import Category, Priority
+from .models import MESSAGE_MAX_LENGTH, Category, Priority
 
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
+
+
+def _attachments_help() -> str:
+    limit = settings.TICKET_ATTACHMENTS_PER_MESSAGE
+    return ngettext(
+        "JPEG, PNG or WebP photos, or PDF files; up to %(count)d file.",
+        "JPEG, PNG or WebP photos, or PDF files; up to %(count)d files.",
+        limit,
+    ) % {"count": limit}
+
+
+# Formatted each time it is shown, in the language of that request: the forms' fields are
+# built once, at import, where formatting a lazy string would freeze it in the default language.
+attachments_help = lazy(_attachments_help, str)
 
 
 class AttachmentsField(forms.FileField):
@@ -22,11 +37,7 @@ class AttachmentsField(forms.FileField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Attach photos or a PDF"))
-        kwargs.setdefault(
-            "help_text",
-            _("JPEG, PNG or WebP photos, or PDF files; up to %(count)d files.")
-            % {"count": settings.TICKET_ATTACHMENTS_PER_MESSAGE},
-        )
+        kwargs.setdefault("help_text", attachments_help())
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", ACCEPT)
 
@@ -59,7 +70,9 @@ class AttachmentsField(forms.FileField):
 
 
 def _body_field(label, rows: int = 5) -> forms.CharField:
-    return forms.CharField(label=label, required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": rows}))
+    return forms.CharField(
+        label=label, required=False, max_length=MESSAGE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": rows})
+    )
 
 
 class _MessageForm(forms.Form):

@@ -14,6 +14,9 @@ PERM_ANSWER = "tickets.answer_ticket"
 
 TICKET_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
+# The longest message text accepted, by the forms and by the services behind them.
+MESSAGE_MAX_LENGTH = 10_000
+
 # Placeholders a canned reply may contain; filled in for the ticket being answered.
 PLACEHOLDER_SHOPPER_NAME = "{shopper_name}"
 PLACEHOLDER_ORDER_NUMBER = "{order_number}"

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,7 +20,7 @@ from notifications.services import notify
 from orders.models import Order
 
 from .attachments import CheckedFile
-from .models import PERM_ANSWER, Attachment, Category, Message, Priority, Ticket
+from .models import MESSAGE_MAX_LENGTH, PERM_ANSWER, Attachment, Category, Message, Priority, Ticket
 
 logger = logging.getLogger(__name__)
 Status = Ticket.Status
@@ -80,6 +80,42 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
+def ticket_copy_state(*, into: Ticket, source: Ticket) -> None:
+    """Bring a caller's copy of a ticket up to date with another copy (the one a service locked
+    and saved, or a fresh read), field by field.
+
+    Not `refresh_from_db()`: django-fsm's version flips the status field's class-wide
+    `protected` flag while it reloads, so two threads doing it at once can make each other fail
+    with "Direct status modification is not allowed". Writing `__dict__` skips the protected
+    descriptor on this one instance only.
+    """
+    into._prefetched_objects_cache = {}  # as refresh_from_db(): the thread may have grown
+    for field in Ticket._meta.concrete_fields:
+        into.__dict__[field.attname] = getattr(source, field.attname)
+        if field.is_relation:  # e.g. the assignee: the source's, or loaded again when asked for
+            if field.is_cached(source):
+                field.set_cached_value(into, field.get_cached_value(source))
+            elif field.is_cached(into):
+                field.delete_cached_value(into)
+    for relation in Ticket._meta.related_objects:
+        if relation.is_cached(into):
+            relation.delete_cached_value(into)
+    into._state.adding = False
+    into._state.db = source._state.db
+    into._update_initial_state()
+
+
+def _reload(ticket: Ticket) -> None:
+    """Re-read the caller's copy after a failed action, as far as the database can be read: the
+    original error is what the caller needs to see."""
+    try:
+        fresh = Ticket.objects.filter(pk=ticket.pk).first()
+    except DatabaseError:
+        return
+    if fresh is not None:
+        ticket_copy_state(into=ticket, source=fresh)
+
+
 def _is_support(user) -> bool:
     return user.is_active and user.is_staff and user.has_perm(PERM_ANSWER)
 
@@ -122,6 +158,22 @@ def _same_form(existing: Message, ticket: Ticket) -> Message:
     if existing.ticket_id != ticket.pk:
         raise TicketActionError(_("This form was already sent. Reload the page and write your message again."))
     return existing
+
+
+def _check_message(body: str, files: Sequence[CheckedFile], subject: str = "") -> None:
+    """What the forms check, checked again for every caller: a refusal, never a database error."""
+    if "\x00" in body or "\x00" in subject:
+        raise TicketActionError(_("Your text contains a character that cannot be stored (NUL). Remove it and retry."))
+    if len(body) > MESSAGE_MAX_LENGTH:
+        raise TicketActionError(
+            _("Shorten your message to at most %(limit)d characters; it has %(length)d.")
+            % {"limit": MESSAGE_MAX_LENGTH, "length": len(body)}
+        )
+    limit = settings.TICKET_ATTACHMENTS_PER_MESSAGE
+    if len(files) > limit:
+        raise TicketActionError(
+            ngettext("Attach at most %(count)d file.", "Attach at most %(count)d files.", limit) % {"count": limit}
+        )
 
 
 def _notify_shopper(ticket: Ticket, title: str, body: str) -> None:
@@ -175,6 +227,12 @@ def ticket_open(
         raise TicketActionError(_("That order is not one of yours."))
     if not subject.strip() or not (body.strip() or files):
         raise TicketActionError(_("Give the ticket a subject and say what you need."))
+    if category not in Category.values:
+        raise TicketActionError(_("Choose what the ticket is about from the list."))
+    subject_limit = Ticket._meta.get_field("subject").max_length
+    if len(subject.strip()) > subject_limit:
+        raise TicketActionError(_("Shorten the subject to at most %(limit)d characters.") % {"limit": subject_limit})
+    _check_message(body.strip(), files, subject)
     existing = _existing_message(shopper, client_key)
     if existing is not None:
         return existing.ticket
@@ -225,6 +283,7 @@ def ticket_reply(
     body = (body or "").strip()
     if not body and not files:
         raise TicketActionError(_("Write a message or attach a file."))
+    _check_message(body, files)
     by_shopper = by.pk == ticket.shopper_id
     if not by_shopper and not _is_support(by):
         raise TicketActionError(_("You are not allowed to reply to this ticket."))
@@ -271,18 +330,20 @@ def ticket_reply(
                 )
     except IntegrityError:
         _delete_files(stored)
+        _reload(ticket)
         existing = _existing_message(by, client_key)
         if existing is not None:  # the same form, submitted twice at the same moment
             return _same_form(existing, ticket)
         raise
     except ConcurrentTransition:
         _delete_files(stored)
+        _reload(ticket)
         raise _changed_meanwhile() from None
     except Exception:
         _delete_files(stored)
+        _reload(ticket)
         raise
-    finally:
-        ticket.refresh_from_db()
+    ticket_copy_state(into=ticket, source=locked)
     return message
 
 
@@ -303,7 +364,7 @@ def ticket_resolve(*, ticket: Ticket, by, expected_status: str | None = None) ->
                 )
                 % {"days": settings.TICKET_AUTOCLOSE_DAYS},
             )
-    ticket.refresh_from_db()
+    ticket_copy_state(into=ticket, source=locked)
     return ticket
 
 
@@ -316,7 +377,7 @@ def ticket_close(*, ticket: Ticket, by, expected_status: str | None = None) -> T
         _check_allowed(locked, "close", by, expected_status)
         locked.close(timezone.now())
         locked.save()
-    ticket.refresh_from_db()
+    ticket_copy_state(into=ticket, source=locked)
     return ticket
 
 
@@ -326,7 +387,7 @@ def ticket_reopen(*, ticket: Ticket, by, expected_status: str | None = None) -> 
         _check_allowed(locked, "reopen", by, expected_status)
         locked.reopen()
         locked.save()
-    ticket.refresh_from_db()
+    ticket_copy_state(into=ticket, source=locked)
     return ticket
 
 
@@ -340,7 +401,7 @@ def ticket_assign(*, ticket: Ticket, by, assignee) -> Ticket:
         locked = _lock(ticket)
         locked.assignee = assignee
         locked.save(update_fields=["assignee"])
-    ticket.refresh_from_db()
+    ticket_copy_state(into=ticket, source=locked)
     return ticket
 
 
@@ -353,7 +414,7 @@ def ticket_set_priority(*, ticket: Ticket, by, priority: int) -> Ticket:
         locked = _lock(ticket)
         locked.priority = priority
         locked.save(update_fields=["priority"])
-    ticket.refresh_from_db()
+    ticket_copy_state(into=ticket, source=locked)
     return ticket
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 from PIL import Image
 
+from cssbuy_qc.celery import app as celery_app
 from tests.factories import UserFactory
 from tickets.models import CannedReply, Category, Message, Ticket
 
@@ -66,6 +67,21 @@ def pdf_bytes(extra: bytes = b"") -> bytes:
 
 def pdf_upload(name: str = "receipt.pdf", content: bytes | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content if content is not None else pdf_bytes(), content_type="application/pdf")
+
+
+@pytest.fixture
+def eager_celery():
+    """Run Celery tasks (the notification emails) at once, in the test.
+
+    Set on the Celery app's own conf: `settings.CELERY_TASK_ALWAYS_EAGER` is read only when the
+    app is configured, so changing it in a test does nothing. The previous value is put back.
+    """
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture(autouse=True)

@@ -138,21 +138,15 @@ def test_the_desk_shows_the_whole_thread_and_fills_canned_replies_in(support_cli
 
 @pytest.mark.django_db
 def test_support_replies_publicly_with_a_photo_and_the_shopper_is_emailed(
-    support_client, support, shopper, django_capture_on_commit_callbacks
+    support_client, support, shopper, django_capture_on_commit_callbacks, eager_celery
 ):
-    from cssbuy_qc.celery import app as celery_app
-
     ticket = TicketFactory(shopper=shopper)
-    celery_app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = support_client.post(
-                _desk(ticket),
-                {"visibility": "public", "body": "Here is the new photo.", "attachments": [png_upload()]},
-                follow=True,
-            )
-    finally:
-        celery_app.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=True):
+        response = support_client.post(
+            _desk(ticket),
+            {"visibility": "public", "body": "Here is the new photo.", "attachments": [png_upload()]},
+            follow=True,
+        )
 
     assert f"Reply sent to {shopper.email}." in " ".join(_messages(response))
     ticket.refresh_from_db()

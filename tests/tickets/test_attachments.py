@@ -139,3 +139,37 @@ def test_file_names_lose_paths_and_lying_extensions(shopper_client, shopper):
     assert clean_name('C:\\Users\\me\\"bill".pdf', "pdf") == "bill.pdf"
     assert clean_name("photo.png", "jpeg") == "photo.jpg"
     assert clean_name("", "png") == "attachment.png"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("fmt", "name"), [("PNG", "photo.png"), ("WEBP", "photo.webp"), ("JPEG", "photo.jpg")])
+def test_a_photo_with_a_damaged_exif_block_is_kept_without_it_not_a_500(shopper_client, shopper, fmt, name):
+    # Pillow reads the photo but cannot parse this EXIF (ImageOps.exif_transpose raised on it).
+    out = BytesIO()
+    Image.new("RGB", (30, 10), (10, 200, 10)).save(out, fmt, exif=b"Exif\x00\x00NOT A TIFF HEADER, PhoneMaker")
+    ticket = TicketFactory(shopper=shopper)
+
+    response = shopper_client.post(
+        reverse("tickets:reply", args=[ticket.number]), {"body": "", "attachments": [_upload(name, out.getvalue())]}
+    )
+
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    with attachment.file.open("rb") as handle:
+        stored = handle.read()
+    assert b"PhoneMaker" not in stored
+    assert (attachment.width, attachment.height) == (30, 10)
+
+
+def test_the_attachments_help_is_formatted_when_shown_not_at_import(settings):
+    from django.utils.functional import Promise
+
+    from tickets.forms import ReplyForm, SupportReplyForm, TicketOpenForm
+
+    settings.TICKET_ATTACHMENTS_PER_MESSAGE = 3
+    for form_class in (ReplyForm, SupportReplyForm):
+        help_text = form_class().fields["attachments"].help_text
+        assert isinstance(help_text, Promise)  # still lazy: translated in each request's language
+        assert str(help_text) == "JPEG, PNG or WebP photos, or PDF files; up to 3 files."
+    settings.TICKET_ATTACHMENTS_PER_MESSAGE = 1
+    assert str(TicketOpenForm.base_fields["attachments"].help_text).endswith("up to 1 file.")

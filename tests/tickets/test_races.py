@@ -83,3 +83,22 @@ def test_two_auto_close_runs_at_once_close_each_ticket_once(settings):
 
     assert first + second == 5
     assert Ticket.objects.filter(status=Ticket.Status.CLOSED).count() == 5
+
+
+def test_many_replies_at_once_all_get_through_and_the_status_stays_protected():
+    shopper = UserFactory()
+    ticket = TicketFactory(shopper=shopper)
+    authors = [shopper, SupportFactory(), shopper, SupportFactory(), shopper, SupportFactory()]
+
+    results = _together(
+        *[
+            lambda author=author, i=i: services.ticket_reply(
+                ticket=Ticket.objects.get(pk=ticket.pk), by=author, body=f"Message {i}", client_key=uuid.uuid4()
+            )
+            for i, author in enumerate(authors)
+        ]
+    )
+
+    assert all(isinstance(r, Message) for r in results), results
+    assert Message.objects.filter(ticket=ticket).count() == len(authors)
+    assert Ticket._meta.get_field("status").protected

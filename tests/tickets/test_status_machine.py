@@ -7,7 +7,6 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from cssbuy_qc.celery import app as celery_app
 from notifications.models import Event, Notification
 from tests.factories import OrderFactory
 from tests.tickets.conftest import TicketFactory
@@ -15,13 +14,6 @@ from tickets import services
 from tickets.models import Category, Message, Ticket
 
 S = Ticket.Status
-
-
-@pytest.fixture
-def eager_celery():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def _open(shopper, **kwargs) -> Ticket:
@@ -242,3 +234,42 @@ def test_a_form_key_replayed_on_another_ticket_is_refused(shopper):
     with pytest.raises(services.TicketActionError, match="already sent"):
         services.ticket_reply(ticket=second, by=shopper, body="Hello", client_key=key)
     assert not second.messages.exists()
+
+
+@pytest.mark.django_db
+def test_the_services_update_the_callers_copy_without_refresh_from_db(shopper, support, monkeypatch):
+    def not_thread_safe(self, *args, **kwargs):
+        raise AssertionError("django-fsm's refresh_from_db flips the status field's class-wide `protected` flag")
+
+    ticket = Ticket.objects.select_related("assignee").get(pk=TicketFactory(shopper=shopper).pk)
+    stale = Ticket.objects.get(pk=ticket.pk)
+    monkeypatch.setattr(Ticket, "refresh_from_db", not_thread_safe)
+
+    services.ticket_reply(ticket=ticket, by=support, body="On it.")
+    assert (ticket.status, ticket.first_responded_at is not None) == (S.AWAITING_SHOPPER, True)
+    services.ticket_assign(ticket=ticket, by=support, assignee=support)
+    assert ticket.assignee == support
+    services.ticket_assign(ticket=ticket, by=support, assignee=None)
+    assert ticket.assignee is None  # not the cached agent from before
+    services.ticket_set_priority(ticket=ticket, by=support, priority=40)
+    assert ticket.priority == 40
+    services.ticket_resolve(ticket=ticket, by=shopper)
+    assert (ticket.status, ticket.resolved_at is not None) == (S.RESOLVED, True)
+    services.ticket_close(ticket=ticket, by=support)
+    assert (ticket.status, ticket.closed_at is not None) == (S.CLOSED, True)
+
+    # A refused action brings a stale copy up to date too.
+    with pytest.raises(services.TicketActionError, match="is closed"):
+        services.ticket_reply(ticket=stale, by=shopper, body="Hello?")
+    assert (stale.status, stale.priority) == (S.CLOSED, 40)
+
+    services.ticket_reopen(ticket=ticket, by=support)
+    assert (ticket.status, ticket.resolved_at, ticket.closed_at) == (S.AWAITING_SUPPORT, None, None)
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert all(getattr(ticket, f.attname) == getattr(fresh, f.attname) for f in Ticket._meta.concrete_fields)
+    assert Ticket._meta.get_field("status").protected
+    with pytest.raises(AttributeError):
+        ticket.status = S.OPEN
+    ticket.subject = "Renamed"
+    ticket.save()  # the copy's FSM state matches the row: no ConcurrentTransition
+    assert Ticket.objects.get(pk=ticket.pk).subject == "Renamed"

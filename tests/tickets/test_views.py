@@ -147,22 +147,15 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 
 @pytest.mark.django_db
 def test_internal_notes_never_reach_the_shopper_in_any_page_or_email(
-    shopper_client, shopper, support, django_capture_on_commit_callbacks, settings
+    shopper_client, shopper, support, django_capture_on_commit_callbacks, eager_celery
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from cssbuy_qc.celery import app as celery_app
-
-    celery_app.conf.task_always_eager = True
-    try:
-        ticket = services.ticket_open(shopper=shopper, subject="Stain", body="Look.", category=Category.QC)
-        with django_capture_on_commit_callbacks(execute=True):
-            services.ticket_reply(
-                ticket=ticket, by=support, body=INTERNAL, internal=True, files=_checked(png_upload("note.png"))
-            )
-            services.ticket_reply(ticket=ticket, by=support, body="We asked the seller for a refund.")
-            services.ticket_resolve(ticket=ticket, by=support)
-    finally:
-        celery_app.conf.task_always_eager = False
+    ticket = services.ticket_open(shopper=shopper, subject="Stain", body="Look.", category=Category.QC)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_reply(
+            ticket=ticket, by=support, body=INTERNAL, internal=True, files=_checked(png_upload("note.png"))
+        )
+        services.ticket_reply(ticket=ticket, by=support, body="We asked the seller for a refund.")
+        services.ticket_resolve(ticket=ticket, by=support)
     note_attachment = Attachment.objects.get()
 
     pages = [
