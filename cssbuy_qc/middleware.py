@@ -1,6 +1,6 @@
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 
 
@@ -19,11 +19,14 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         return parts
 
 
-class RequestSizeLimitMiddleware:
-    """Refuse a request body larger than MAX_REQUEST_BYTES before Django reads it (a 413 page).
+class RequestGuardMiddleware:
+    """Refuse, before any view runs, what no page of ours accepts:
 
-    Uploads are streamed to temporary files before their own size checks run; this stops a
-    multi-gigabyte body from filling the disk first. A proxy in front should cap it as well.
+    - a body larger than MAX_REQUEST_BYTES (413): uploads are streamed to temporary files before
+      their own size checks run, so this stops a huge body from filling the disk first (a proxy
+      in front should cap it as well);
+    - a NUL character in the path or the query string (400): PostgreSQL refuses it in text, so
+      any lookup or admin filter using it would fail (form fields already refuse it).
     """
 
     def __init__(self, get_response):
@@ -39,4 +42,6 @@ class RequestSizeLimitMiddleware:
                 "mb": settings.MAX_REQUEST_BYTES // (1024 * 1024)
             }
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        if "\x00" in request.path or any("\x00" in key + value for key, value in request.GET.items()):
+            return HttpResponseBadRequest(_("This address contains characters that are not allowed."))
         return self.get_response(request)

@@ -119,3 +119,12 @@ def test_an_oversized_request_body_is_refused_before_it_is_read(shopper_client, 
 
     assert response.status_code == 413
     assert "too large" in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    ["/orders/CB%00X/", "/admin/orders/order/?q=%00", "/admin/orders/order/?status__exact=%00", "/balance/?page=%00"],
+)
+def test_a_nul_character_in_an_address_is_a_400_not_a_500(support_client, url):
+    assert support_client.get(url).status_code == 400
