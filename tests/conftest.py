@@ -26,6 +26,11 @@ import pytest
 
 django.setup()
 
+from django.conf import settings as django_settings  # noqa: E402
+
+# Tests serve static files from their sources (no collectstatic), so WhiteNoise looks them up live.
+django_settings.WHITENOISE_AUTOREFRESH = True
+
 from tests.factories import InspectorFactory, SupportFactory, UserFactory  # noqa: E402
 
 
@@ -33,8 +38,7 @@ from tests.factories import InspectorFactory, SupportFactory, UserFactory  # noq
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; not for production
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads and demo photos never land in var/
-    # Tests render templates without running collectstatic first; WhiteNoise serves the sources.
-    settings.WHITENOISE_AUTOREFRESH = True
+    # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

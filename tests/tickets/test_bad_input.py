@@ -20,8 +20,9 @@ def strict_shopper_client(shopper):
 
 
 @pytest.mark.django_db
-def test_a_nul_character_in_a_ticket_address_is_a_404(strict_shopper_client, shopper):
-    # PostgreSQL refuses text with a NUL character outright: that used to be a 500.
+def test_a_nul_character_in_a_ticket_address_is_a_4xx(strict_shopper_client, shopper):
+    # PostgreSQL refuses text with a NUL character outright: that used to be a 500. The request
+    # guard answers 400 for the path; the URL patterns would answer 404 behind it.
     ticket = TicketFactory(shopper=shopper)
     for method, url in [
         ("get", "/tickets/T%00/"),
@@ -29,18 +30,17 @@ def test_a_nul_character_in_a_ticket_address_is_a_404(strict_shopper_client, sho
         ("post", "/tickets/T%00/resolve/"),
         ("get", f"/tickets/{ticket.number}/attachments/k%00/"),
     ]:
-        assert getattr(strict_shopper_client, method)(url).status_code == 404, url
+        assert getattr(strict_shopper_client, method)(url).status_code in (400, 404), url
     assert not Message.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_nul_character_in_the_order_parameter_is_ignored(strict_shopper_client, shopper):
+def test_a_nul_character_in_the_order_parameter_is_refused(strict_shopper_client, shopper):
     OrderFactory(shopper=shopper)
 
     response = strict_shopper_client.get(reverse("tickets:new") + "?order=%00")
 
-    assert response.status_code == 200
-    assert "order" not in response.context["form"].initial
+    assert response.status_code == 400
 
 
 @pytest.mark.django_db
@@ -83,8 +83,8 @@ def test_bad_desk_input_is_a_404_or_an_admin_message(support):
     desk = "/admin/tickets/ticket/{}/desk/{}/"
 
     for object_id in ("abc", "99999999999999999999999", "%00", "999999"):
-        assert client.get(f"/admin/tickets/ticket/{object_id}/change/").status_code == 404, object_id
-        assert client.post(desk.format(object_id, "close")).status_code == 404, object_id
+        assert client.get(f"/admin/tickets/ticket/{object_id}/change/").status_code in (400, 404), object_id
+        assert client.post(desk.format(object_id, "close")).status_code in (400, 404), object_id
     assert client.post(desk.format(ticket.pk, "nonsense")).status_code == 404
     for data in ({}, {"priority": "abc"}, {"priority": "99999999999999999999"}):
         assert client.post(desk.format(ticket.pk, "priority"), data).status_code == 302, data
