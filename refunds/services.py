@@ -136,20 +136,35 @@ def ledger_reverse(*, txn: LedgerTransaction, by, reason: str) -> LedgerTransact
     )
 
 
+def _wallet_change(
+    *, user, amount: Decimal, by, reason: str, key: str, kind: str, counter: str, description: str
+) -> LedgerTransaction:
+    if not reason.strip():
+        raise OrderActionError(_("Give a reason for this change of balance."))
+    return ledger_post(
+        key=key,
+        kind=kind,
+        legs=[(wallet_for(user=user), amount), (platform_account(counter), -amount)],
+        description=description,
+        by=by,
+        reason=reason.strip(),
+    )
+
+
 def wallet_topup(*, user, amount: Decimal, by, reason: str, token: str) -> LedgerTransaction:
     """Staff record money the shopper sent. `token` comes from the form, so a double submit posts once."""
     amount = money(amount)
     if amount <= ZERO:
         raise OrderActionError(_("A top-up must be more than ¥0.00."))
-    if not reason.strip():
-        raise OrderActionError(_("Give a reason (payment reference) for the top-up."))
-    return ledger_post(
+    return _wallet_change(
+        user=user,
+        amount=amount,
+        by=by,
+        reason=reason,
         key=f"topup:{token}",
         kind=Kind.TOPUP,
-        legs=[(wallet_for(user=user), amount), (platform_account(Account.Kind.TOPUPS), -amount)],
+        counter=Account.Kind.TOPUPS,
         description=_("Top-up"),
-        by=by,
-        reason=reason.strip(),
     )
 
 
@@ -158,15 +173,15 @@ def wallet_adjust(*, user, amount: Decimal, by, reason: str, token: str) -> Ledg
     amount = money(amount)
     if amount == ZERO:
         raise OrderActionError(_("An adjustment cannot be ¥0.00."))
-    if not reason.strip():
-        raise OrderActionError(_("Give a reason for the adjustment."))
-    return ledger_post(
+    return _wallet_change(
+        user=user,
+        amount=amount,
+        by=by,
+        reason=reason,
         key=f"adjust:{token}",
         kind=Kind.ADJUSTMENT,
-        legs=[(wallet_for(user=user), amount), (platform_account(Account.Kind.ADJUSTMENTS), -amount)],
+        counter=Account.Kind.ADJUSTMENTS,
         description=_("Balance adjustment"),
-        by=by,
-        reason=reason.strip(),
     )
 
 

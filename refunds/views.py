@@ -40,40 +40,33 @@ def _refused(request, order, error: OrderActionError):
     return render(request, "orders/order_detail.html", {"order": order}, status=409)
 
 
+def _order_step(request, number: str, service, success: str):
+    """POST a one-click step on the shopper's own order (with the status the page showed)."""
+    order = order_for_shopper(user=request.user, number=number)
+    try:
+        service(order=order, by=request.user, expected_status=request.POST.get("expected_status"))
+    except OrderActionError as error:
+        return _refused(request, order, error)
+    messages.success(request, success % {"number": order.number})
+    return redirect(order)
+
+
 @login_required
 @require_POST
 def order_pay(request, number: str):
-    order = order_for_shopper(user=request.user, number=number)
-    try:
-        services.order_pay(order=order, by=request.user, expected_status=request.POST.get("expected_status"))
-    except OrderActionError as error:
-        return _refused(request, order, error)
-    messages.success(request, _("Order %(number)s is paid.") % {"number": order.number})
-    return redirect(order)
+    return _order_step(request, number, services.order_pay, _("Order %(number)s is paid."))
 
 
 @login_required
 @require_POST
 def order_cancel(request, number: str):
-    order = order_for_shopper(user=request.user, number=number)
-    try:
-        services.order_cancel(order=order, by=request.user, expected_status=request.POST.get("expected_status"))
-    except OrderActionError as error:
-        return _refused(request, order, error)
-    messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
-    return redirect(order)
+    return _order_step(request, number, services.order_cancel, _("Order %(number)s is cancelled."))
 
 
 @login_required
 @require_POST
 def order_keep_view(request, number: str):
-    order = order_for_shopper(user=request.user, number=number)
-    try:
-        order_keep(order=order, by=request.user, expected_status=request.POST.get("expected_status"))
-    except OrderActionError as error:
-        return _refused(request, order, error)
-    messages.success(request, _("You kept it. The item is stored in the warehouse."))
-    return redirect(order)
+    return _order_step(request, number, order_keep, _("You kept it. The item is stored in the warehouse."))
 
 
 @login_required
