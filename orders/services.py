@@ -150,21 +150,23 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
     return event, title % values, body % values
 
 
-def _restore_status(order: Order, status: str) -> None:
-    """Put back the in-memory status after a transition whose transaction rolled back.
+def _field_values(order: Order) -> dict:
+    return {field.attname: getattr(order, field.attname) for field in Order._meta.concrete_fields}
+
+
+def _set_field_values(order: Order, values: dict) -> None:
+    """Write field values straight into the instance, status included.
 
     Not `refresh_from_db()`: django-fsm's version flips the field's class-wide `protected`
     flag while it reloads, which races with other threads (seen under a 20-thread test).
     """
-    order.__dict__["status"] = status
+    order.__dict__.update(values)
+    order._update_initial_state()
 
 
 def order_copy_state(*, into: Order, source: Order) -> None:
-    """Bring a caller's copy of an order up to date with the copy a service locked and changed
-    (field by field, for the same thread-safety reason as `_restore_status`)."""
-    for field in Order._meta.concrete_fields:
-        into.__dict__[field.attname] = getattr(source, field.attname)
-    into._update_initial_state()
+    """Bring a caller's copy of an order up to date with the copy a service locked and changed."""
+    _set_field_values(into, _field_values(source))
 
 
 def order_transition(
@@ -186,7 +188,7 @@ def order_transition(
     OrderActionError with a message for the person who tried; nothing is changed then.
     """
     order_check_transition(order=order, name=name, by=by, expected_status=expected_status)
-    from_status = order.status
+    from_status, before = order.status, _field_values(order)
     try:
         with transaction.atomic():
             getattr(order, name)(*args)
@@ -213,10 +215,10 @@ def order_transition(
                     link=order.get_absolute_url(),
                 )
     except ConcurrentTransition:
-        _restore_status(order, from_status)
+        _set_field_values(order, before)  # the transaction rolled back: so does the copy
         raise OrderChangedMeanwhile() from None
     except Exception:
-        _restore_status(order, from_status)
+        _set_field_values(order, before)
         raise
     return event
 
@@ -230,9 +232,6 @@ def clean_tracking(tracking: str) -> str:
 
 def decision_deadline_from_now():
     return timezone.now() + timedelta(hours=settings.QC_DECISION_HOURS)
-
-
-# --- Shopper actions ------------------------------------------------------------------------
 
 
 def order_lock(*, order: Order) -> Order:
@@ -254,6 +253,9 @@ def order_place(*, shopper, **fields) -> Order:
         order = Order.objects.create(shopper=shopper, **fields)
         OrderEvent.objects.create(order=order, to_status=order.status, actor=shopper, note=_("Order placed."))
     return order
+
+
+# --- Shopper actions ------------------------------------------------------------------------
 
 
 def order_keep(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
