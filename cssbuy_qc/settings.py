@@ -194,6 +194,7 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 if env("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CSSBuy QC <qc@example.com>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)  # seconds; a hung SMTP server fails and retries
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security -------------------------------------------------------------------------------

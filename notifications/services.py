@@ -45,12 +45,16 @@ def notification_enqueue_email(*, notification_id: int) -> None:
 def notification_send_email(*, notification_id: int) -> bool:
     """Email one notification, at most once, even if two workers run this together.
 
-    The row lock makes a second runner wait and then see `emailed_at` set. Returns whether
+    The row lock (the notification's only, not the user's) makes a second runner wait and then
+    see `emailed_at` set. Returns whether
     this call sent the email. A sending error rolls back and propagates, so the task retries.
     """
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update().select_related("user").filter(pk=notification_id).first()
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=notification_id)
+            .first()
         )
         if notification is None or notification.emailed_at or not notification.email_wanted:
             return False

@@ -93,6 +93,13 @@ class OrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # orders are placed by shoppers
 
+    def save_model(self, request, obj, form, change):
+        # Write only the fields this form changed: a full save would overwrite what services
+        # changed meanwhile (status, tracking, deadlines), and the status is theirs alone.
+        changed = [name for name in form.changed_data if name in form.fields]
+        if changed:
+            Order.objects.filter(pk=obj.pk).update(**{name: getattr(obj, name) for name in changed})
+
     def action_initial(self, obj: Order, name: str) -> dict:
         """Values to prefill in a staff action's form; apps built on orders add theirs."""
         return {}
@@ -108,7 +115,7 @@ class OrderAdmin(admin.ModelAdmin):
             raise Http404
         kwargs = {"order": order, "by": request.user, "expected_status": request.POST.get("expected_status") or None}
         for need in services.transition_needs(name):
-            kwargs[need] = request.POST.get(need, "")
+            kwargs[need] = request.POST.get(need, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
         try:
             service(**kwargs)
         except services.OrderActionError as error:

@@ -240,7 +240,7 @@ def order_lock(*, order: Order) -> Order:
     Money-moving services lock the order first, then ledger accounts, always in that order.
     A copy that no longer matches the database is refused as changed meanwhile.
     """
-    locked = Order.objects.select_for_update().select_related("shopper").get(pk=order.pk)
+    locked = Order.objects.select_for_update(of=("self",)).select_related("shopper").get(pk=order.pk)
     if locked.status != order.status:
         order_copy_state(into=order, source=locked)
         raise OrderChangedMeanwhile()
@@ -326,7 +326,7 @@ def order_remind_decision(*, order_id: int) -> bool:
     Locks the order so two runs of the job cannot both remind.
     """
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("shopper").filter(pk=order_id).first()
+        order = Order.objects.select_for_update(of=("self",)).select_related("shopper").filter(pk=order_id).first()
         if (
             order is None
             or order.status != Status.QC_FAILED

@@ -22,7 +22,7 @@ from orders.services import OrderActionError, order_fail_qc, order_pass_qc, orde
 
 from .exceptions import QCError
 from .images import make_renditions
-from .models import Defect, Inspection, QCPhoto
+from .models import PERM_COMPLETE, Defect, Inspection, QCPhoto
 from .uploads import validate_image
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,12 @@ def order_receive_and_open_round(*, order: Order, by, expected_status: str | Non
     (round 1 on arrival, round 2 when an exchange's replacement arrives...)."""
     with transaction.atomic():
         order_receive(order=order, by=by, expected_status=expected_status)
-        return inspection_open(order=order, by=by)
+        inspection = inspection_open(order=order, by=by)
+        if not by.has_perm(PERM_COMPLETE):
+            # Support may receive parcels, but the round is an inspector's to take.
+            Inspection.objects.filter(pk=inspection.pk).update(inspector=None)
+            inspection.inspector = None
+        return inspection
 
 
 def _summary(inspection: Inspection, photo_count: int, defects: list[Defect]) -> str:

@@ -178,6 +178,9 @@ class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             except OrderActionError as error:
                 form.add_error(None, str(error))
             else:
+                if not txn.created:
+                    self.message_user(request, _("This form was already recorded; nothing more was added."))
+                    return redirect("admin:refunds_account_changelist")
                 entry = txn.entries.get(account__kind=Account.Kind.WALLET)
                 self.message_user(
                     request,

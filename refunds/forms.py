@@ -93,7 +93,7 @@ class BalanceChangeForm(forms.Form):
     kind = forms.ChoiceField(label=_("What"), choices=KIND_CHOICES)
     amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2)
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-    token = forms.CharField(widget=forms.HiddenInput, initial=secrets.token_urlsafe)
+    token = forms.CharField(widget=forms.HiddenInput, initial=secrets.token_urlsafe, max_length=64)
 
     def clean_shopper(self):
         user = get_user_model().objects.filter(email__iexact=self.cleaned_data["shopper"], is_staff=False).first()

@@ -34,6 +34,13 @@ class InsufficientBalance(OrderActionError):
         )
 
 
+class AlreadyRecorded(OrderActionError):
+    """The same idempotency key was used for a different movement (a resubmitted, edited form)."""
+
+    def __init__(self):
+        super().__init__(_("This form was already submitted for another amount. Reload it to record a new one."))
+
+
 class QuoteChanged(OrderActionError):
     def __init__(self):
         super().__init__(_("The amounts changed since you looked. Check the new quote and confirm again."))
@@ -74,7 +81,8 @@ def ledger_post(
     reason: str = "",
     reverses: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
-    """Post one balanced transaction, once per `key`; return it (or the one already posted).
+    """Post one balanced transaction, once per `key`; return it (or the one already posted,
+    with `created` False). The same key for different legs raises AlreadyRecorded.
 
     Raises InsufficientBalance, changing nothing, if a shopper wallet would go below zero.
     """
@@ -87,7 +95,7 @@ def ledger_post(
         # Re-checked under the locks: a racing post of the same key has committed by now.
         existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
         if existing is not None:
-            return existing
+            return _same_movement(existing, legs)
         change: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for account, amount in legs:
             change[account.pk] += amount
@@ -107,7 +115,7 @@ def ledger_post(
                     reverses=reverses,
                 )
         except IntegrityError:
-            return LedgerTransaction.objects.get(idempotency_key=key)
+            return _same_movement(LedgerTransaction.objects.get(idempotency_key=key), legs)
         entries = []
         for account, amount in legs:
             current = locked[account.pk]
@@ -116,7 +124,17 @@ def ledger_post(
         Entry.objects.bulk_create(entries)
         for pk in change:
             Account.objects.filter(pk=pk).update(balance=locked[pk].balance)
+    txn.created = True
     return txn
+
+
+def _same_movement(existing: LedgerTransaction, legs: list[tuple[Account, Decimal]]) -> LedgerTransaction:
+    """The transaction already posted under this key, if it moved exactly these amounts."""
+    posted = sorted((entry.account_id, entry.amount) for entry in existing.entries.all())
+    if posted != sorted((account.pk, amount) for account, amount in legs):
+        raise AlreadyRecorded()
+    existing.created = False
+    return existing
 
 
 def ledger_reverse(*, txn: LedgerTransaction, by, reason: str) -> LedgerTransaction:
@@ -188,12 +206,15 @@ def wallet_adjust(*, user, amount: Decimal, by, reason: str, token: str) -> Ledg
 # --- Paying and cancelling ------------------------------------------------------------------
 
 
-def order_pay(*, order: Order, by, expected_status: str | None = None) -> Order:
-    """Pay an order from the shopper's balance (the whole total, at once)."""
+def order_pay(*, order: Order, by, expected_status: str | None = None, expected_total: Decimal | None = None) -> Order:
+    """Pay an order from the shopper's balance (the whole total, at once). `expected_total` is
+    the amount the Pay button showed: if the order's amounts changed since, nothing is charged."""
     with transaction.atomic():
         locked = orders.order_lock(order=order)
-        orders.order_transition(order=locked, name="pay", by=by, expected_status=expected_status)
         total = money(locked.total)
+        if expected_total is not None and money(expected_total) != total:
+            raise QuoteChanged()
+        orders.order_transition(order=locked, name="pay", by=by, expected_status=expected_status)
         ledger_post(
             key=f"pay:{locked.pk}",
             kind=Kind.PAYMENT,
@@ -454,9 +475,9 @@ def _credit_refund(
 
 
 def _credited_body(txn: LedgerTransaction | None) -> str:
-    if txn is None:
+    credited = txn.entries.filter(account__kind=Account.Kind.WALLET).first() if txn is not None else None
+    if credited is None:
         return ""
-    credited = txn.entries.get(account__kind=Account.Kind.WALLET)
     return _("¥%(amount)s was credited; your balance is now ¥%(balance)s.") % {
         "amount": credited.amount,
         "balance": credited.balance_after,
@@ -512,7 +533,7 @@ def _parse_price(value) -> Decimal:
         price = money(value)
     except (ArithmeticError, TypeError, ValueError):
         price = ZERO
-    if price <= ZERO:
+    if not price.is_finite() or price <= ZERO:
         raise OrderActionError(_("Enter the new option's unit price, for example 139.00."))
     return price
 
@@ -521,31 +542,34 @@ def exchange_replacement_shipped(
     *, order: Order, by, tracking: str, price=None, expected_status: str | None = None
 ) -> ReturnRequest:
     """The seller sent the new option. Staff confirm its real unit `price` (the shopper only
-    proposed one); the order then describes it and the difference is settled against what the
-    shopper paid when requesting: the rest credited, or the extra charged to the balance."""
+    proposed one, and confirmed a quote for it). It may not exceed the proposal: the shopper
+    never agreed to pay more. A lower price credits the shopper the difference, settled against
+    what they paid when requesting; the order then describes the new option."""
     tracking = orders.clean_tracking(tracking)
     with transaction.atomic():
         locked = orders.order_lock(order=order)
         request = _open_request(locked, "replacement_shipped", by, expected_status)
         proposed = request.new_unit_price if request.new_unit_price is not None else locked.unit_price
         confirmed = _parse_price(price if price not in (None, "") else proposed)
+        if confirmed > proposed:
+            raise OrderActionError(
+                _(
+                    "The shopper agreed to ¥%(proposed)s, not ¥%(confirmed)s. Record a seller refusal "
+                    "or ask the shopper to request the exchange again at the new price."
+                )
+                % {"proposed": proposed, "confirmed": confirmed}
+            )
         requested = Quote.from_json(request.quote)
         final = exchange_quote(order=locked, new_unit_price=confirmed, fault=request.fault)
         paid_goods, paid_fee = (requested.goods, requested.fee) if requested.to_pay else (ZERO, ZERO)
-        try:
-            txn = _post_exchange_difference(
-                locked=locked,
-                request=request,
-                goods=final.goods - paid_goods,
-                fee=final.fee - paid_fee,
-                by=by,
-                stage="settle",
-            )
-        except InsufficientBalance as error:
-            raise OrderActionError(
-                _("The shopper's balance (¥%(balance)s) cannot cover the ¥%(needed)s still due for this option.")
-                % {"balance": error.balance, "needed": error.needed}
-            ) from None
+        txn = _post_exchange_difference(
+            locked=locked,
+            request=request,
+            goods=final.goods - paid_goods,
+            fee=final.fee - paid_fee,
+            by=by,
+            stage="settle",
+        )
         locked.option_text = request.new_option
         locked.unit_price = confirmed
         orders.order_transition(
@@ -554,7 +578,7 @@ def exchange_replacement_shipped(
             by=by,
             args=(tracking,),
             expected_status=expected_status,
-            extra_body=_credited_body(txn) if txn is not None and txn.kind == Kind.EXCHANGE_CREDIT else "",
+            extra_body=_credited_body(txn),
         )
         request.new_unit_price, request.quote = confirmed, final.as_json()
         request.resolved_at, request.outcome = timezone.now(), "replacement_shipped"

@@ -1,4 +1,5 @@
 import csv
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,11 +41,11 @@ def _refused(request, order, error: OrderActionError):
     return render(request, "orders/order_detail.html", {"order": order}, status=409)
 
 
-def _order_step(request, number: str, service, success: str):
+def _order_step(request, number: str, service, success: str, **extra):
     """POST a one-click step on the shopper's own order (with the status the page showed)."""
     order = order_for_shopper(user=request.user, number=number)
     try:
-        service(order=order, by=request.user, expected_status=request.POST.get("expected_status"))
+        service(order=order, by=request.user, expected_status=request.POST.get("expected_status"), **extra)
     except OrderActionError as error:
         return _refused(request, order, error)
     messages.success(request, success % {"number": order.number})
@@ -54,7 +55,13 @@ def _order_step(request, number: str, service, success: str):
 @login_required
 @require_POST
 def order_pay(request, number: str):
-    return _order_step(request, number, services.order_pay, _("Order %(number)s is paid."))
+    try:
+        shown = Decimal(request.POST.get("expected_total", ""))
+    except InvalidOperation:
+        shown = None  # the quote check needs a number; without one the status check still holds
+    if shown is not None and not shown.is_finite():
+        shown = None
+    return _order_step(request, number, services.order_pay, _("Order %(number)s is paid."), expected_total=shown)
 
 
 @login_required

@@ -184,3 +184,23 @@ def test_staff_cannot_reassign_an_order_or_change_what_was_paid(support_client, 
     order.refresh_from_db()
     assert (order.shopper, order.unit_price, order.product_title) == (shopper, D("129.00"), "Renamed")
     assert support_client.get(reverse("admin:orders_order_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_stale_change_form_does_not_overwrite_what_a_service_changed_meanwhile(support_client, support):
+    from orders.services import order_purchase
+
+    order = OrderFactory(status=S.PAID)
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    form = support_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    order_purchase(order=order, by=support)  # another staff member, meanwhile
+
+    data.update({"seller_name": "Renamed seller"})
+    for prefix in ("events", "return_requests", "ledger_transactions"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = support_client.post(url, data)
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.seller_name) == (S.PURCHASED, "Renamed seller")

@@ -459,3 +459,16 @@ def test_receiving_a_replacement_in_bulk_opens_the_next_round(client, inspector)
         (1, Inspection.Result.FAILED),
         (2, Inspection.Result.PENDING),
     ]
+
+
+@pytest.mark.django_db
+def test_support_receiving_a_parcel_opens_the_round_without_becoming_its_inspector(support_client):
+    order = OrderFactory(status=Order.Status.SHIPPED_TO_WAREHOUSE)
+
+    support_client.post(
+        reverse("admin:orders_order_transition", args=[order.pk, "receive"]),
+        {"expected_status": Order.Status.SHIPPED_TO_WAREHOUSE},
+    )
+
+    inspection = Inspection.objects.get(order=order)
+    assert (inspection.round_number, inspection.inspector) == (1, None)

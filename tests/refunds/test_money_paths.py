@@ -373,20 +373,32 @@ def _exchange_until_shipped_back(order, shopper, support, inspector, *, proposed
     services.return_ship(order=order, by=support, tracking="SF12345678")
 
 
-def test_the_credit_for_a_cheaper_option_follows_the_price_staff_confirm_not_the_shoppers_claim(
+def test_the_credit_for_a_cheaper_option_follows_the_price_staff_confirm(shopper, support, inspector):
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)  # 129.00 + 8.00
+    _exchange_until_shipped_back(order, shopper, support, inspector, proposed="119.00")
+
+    request = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="109.00")
+
+    assert wallet_balance(user=shopper) == D("20.00")
+    assert (order.unit_price, request.new_unit_price) == (D("109.00"), D("109.00"))
+    assert Quote.from_json(request.quote).total == D("-20.00")
+    assert "¥20.00 was credited" in shopper.notifications.filter(event="exchange_update").first().body
+
+
+def test_a_price_above_what_the_shopper_agreed_to_is_refused_so_a_false_claim_earns_nothing(
     shopper, support, inspector
 ):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)  # 129.00 + 8.00
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     _exchange_until_shipped_back(order, shopper, support, inspector, proposed="0.01")
 
-    request = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="119.00")
+    with pytest.raises(OrderActionError, match=r"agreed to ¥0.01, not ¥119.00"):
+        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="119.00")
 
-    assert wallet_balance(user=shopper) == D("10.00")
-    assert (order.unit_price, request.new_unit_price) == (D("119.00"), D("119.00"))
-    assert Quote.from_json(request.quote).total == D("-10.00")
+    assert Order.objects.get(pk=order.pk).status == S.EXCHANGE_RETURNING
+    assert wallet_balance(user=shopper) == 0
 
 
-def test_a_dearer_confirmed_price_charges_the_rest_or_says_the_balance_is_short(shopper, support, inspector):
+def test_a_dearer_exchange_is_paid_when_requesting_and_nothing_more_moves_when_it_ships(shopper, support, inspector):
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     fund(shopper, "10.00")
     _fail(order, inspector)
@@ -394,15 +406,53 @@ def test_a_dearer_confirmed_price_charges_the_rest_or_says_the_balance_is_short(
     assert wallet_balance(user=shopper) == D("5.00")
     services.return_ship(order=order, by=support, tracking="SF12345678")
 
-    with pytest.raises(OrderActionError, match=r"cannot cover the ¥10.00 still due"):
+    with pytest.raises(OrderActionError, match=r"agreed to ¥134.00, not ¥144.00"):
         services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="144.00")
-    assert Order.objects.get(pk=order.pk).status == S.EXCHANGE_RETURNING
+    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="134.00")
 
-    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="139.00")
-    assert wallet_balance(user=shopper) == 0
+    assert wallet_balance(user=shopper) == D("5.00")
+    assert order.unit_price == D("134.00")
 
 
-@pytest.mark.parametrize("price", ["", "abc", "0", "-5"])
+def test_a_change_of_mind_exchange_whose_difference_cancels_the_fee_ships_without_error(
+    shopper, support, inspector, settings
+):
+    settings.RETURN_SHIPPING_FEE = D("15.00")
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    order_pass_qc(order=order, by=inspector)
+    order.refresh_from_db()
+    services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("114.00"))
+    services.return_ship(order=order, by=support, tracking="SF12345678")
+
+    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+
+    assert (order.status, wallet_balance(user=shopper)) == (S.AWAITING_REPLACEMENT, 0)
+
+
+def test_an_edited_resubmitted_top_up_form_is_refused_not_silently_dropped(shopper, other_shopper, support):
+    services.wallet_topup(user=shopper, amount=D("10"), by=support, reason="first", token="same-form")
+
+    with pytest.raises(services.AlreadyRecorded):
+        services.wallet_topup(user=other_shopper, amount=D("500"), by=support, reason="second", token="same-form")
+
+    again = services.wallet_topup(user=shopper, amount=D("10"), by=support, reason="first", token="same-form")
+    assert again.created is False
+    assert (wallet_balance(user=shopper), wallet_balance(user=other_shopper)) == (D("10.00"), 0)
+
+
+def test_paying_refuses_when_the_amount_changed_since_the_page_showed_it(shopper):
+    order = OrderFactory(shopper=shopper)
+    fund(shopper, "500.00")
+    Order.objects.filter(pk=order.pk).update(unit_price=D("300.00"))
+    order.refresh_from_db()
+
+    with pytest.raises(services.QuoteChanged):
+        services.order_pay(order=order, by=shopper, expected_total=D("137.00"))
+
+    assert wallet_balance(user=shopper) == D("500.00")
+
+
+@pytest.mark.parametrize("price", ["", "abc", "0", "-5", "NaN", "Infinity"])
 def test_a_missing_or_bad_confirmed_price_is_refused(shopper, support, inspector, price):
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     _fail(order, inspector)

@@ -378,12 +378,12 @@ def test_the_replacement_shipped_button_asks_staff_for_the_real_price_prefilled_
 
     support_client.post(
         reverse("admin:orders_order_transition", args=[order.pk, "replacement_shipped"]),
-        {"expected_status": S.EXCHANGE_RETURNING, "tracking": "ZT12345678", "price": "124.00"},
+        {"expected_status": S.EXCHANGE_RETURNING, "tracking": "ZT12345678", "price": "114.00"},
     )
 
     order.refresh_from_db()
-    assert (order.status, order.unit_price) == (S.AWAITING_REPLACEMENT, D("124.00"))
-    assert wallet_balance(user=shopper) == D("5.00")
+    assert (order.status, order.unit_price) == (S.AWAITING_REPLACEMENT, D("114.00"))
+    assert wallet_balance(user=shopper) == D("15.00")  # 129.00 paid for the item, 114.00 confirmed
 
 
 def test_confirming_an_exchange_without_the_quote_shows_the_quote_first(shopper_client, shopper):
@@ -418,3 +418,34 @@ def test_order_detail_with_the_money_panels_runs_the_same_queries_for_1_and_30_e
     with django_assert_num_queries(len(one)):
         response = shopper_client.get(order.get_absolute_url())
     assert len(response.context["order"].timeline) == 30
+
+
+def test_the_pay_button_carries_the_total_it_shows(shopper_client, shopper):
+    order = OrderFactory(shopper=shopper)
+    fund(shopper, "500.00")
+    page = shopper_client.get(order.get_absolute_url()).text
+    assert 'name="expected_total" value="137.00"' in page
+    Order.objects.filter(pk=order.pk).update(domestic_shipping=D("20.00"))  # support fixed the shipping meanwhile
+
+    response = shopper_client.post(
+        reverse("order_money:pay", args=[order.number]),
+        {"expected_status": S.PENDING_PAYMENT, "expected_total": "137.00"},
+    )
+
+    assert response.status_code == 409
+    assert "The amounts changed since you looked" in response.text
+    assert wallet_balance(user=shopper) == D("500.00")
+
+
+def test_staff_input_that_postgres_would_refuse_is_a_message_not_a_500(support_client, shopper):
+    order = paid_order(shopper=shopper, status=S.RETURNING)
+    ReturnRequestFactory(order=order)
+
+    response = support_client.post(
+        reverse("admin:orders_order_transition", args=[order.pk, "seller_refused"]),
+        {"expected_status": S.RETURNING, "note": "No\x00 way"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert ReturnRequest.objects.get(order=order).seller_response == "No way"
