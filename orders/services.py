@@ -204,7 +204,9 @@ def order_transition(
                 shopper_visible=shopper_visible,
             )
             notice = _notice(order, name, from_status)
-            acted_by_shopper = by is not None and by.pk == order.shopper_id
+            # Shoppers are not told what they just did themselves, except for the payment
+            # receipt (DESIGN section 8: "order paid").
+            acted_by_shopper = by is not None and by.pk == order.shopper_id and name != "pay"
             if notice and not acted_by_shopper:
                 kind, title, body = notice
                 notify(

@@ -214,7 +214,13 @@ def order_pay(*, order: Order, by, expected_status: str | None = None, expected_
         total = money(locked.total)
         if expected_total is not None and money(expected_total) != total:
             raise QuoteChanged()
-        orders.order_transition(order=locked, name="pay", by=by, expected_status=expected_status)
+        orders.order_transition(
+            order=locked,
+            name="pay",
+            by=by,
+            expected_status=expected_status,
+            extra_body=_("¥%(total)s was paid from your balance.") % {"total": total},
+        )
         ledger_post(
             key=f"pay:{locked.pk}",
             kind=Kind.PAYMENT,

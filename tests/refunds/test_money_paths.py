@@ -507,3 +507,14 @@ def test_confirming_a_return_of_an_unpaid_order_moves_no_money_and_does_not_cras
     assert services.refund_confirm(order=order, by=support) is None
     assert order.status == S.REFUNDED
     assert not LedgerTransaction.objects.exists()
+
+
+def test_paying_sends_the_shopper_a_receipt(shopper):
+    order = OrderFactory(shopper=shopper)
+    fund(shopper, "200.00")
+
+    services.order_pay(order=order, by=shopper)
+
+    receipt = shopper.notifications.get(event="order_paid")
+    assert f"Order {order.number} is paid" in receipt.title
+    assert "¥137.00 was paid from your balance." in receipt.body
