@@ -2,6 +2,7 @@
 on the photo; the shopper sees the highlighted defect and opens the lightbox."""
 
 import pytest
+from playwright.sync_api import expect
 
 from cssbuy_qc.celery import app as celery_app
 from orders.models import Order
@@ -89,21 +90,22 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
     # The toggle hides and shows the boxes.
     toggle = phone.get_by_label("Show defect boxes")
     toggle.uncheck()
-    assert not highlighted.is_visible()
+    expect(highlighted).to_be_hidden()
     toggle.check()
+    expect(highlighted).to_be_visible()
 
     # Keyboard: focus the first thumbnail, Enter opens the lightbox; arrows move; Escape closes.
     thumb = phone.locator("a[data-qc-photo]").first
     thumb.focus()
     phone.keyboard.press("Enter")
     lightbox = phone.locator("dialog.qc-lightbox")
-    assert lightbox.is_visible()
+    expect(lightbox).to_be_visible()
     assert lightbox.locator("[data-qc-image]").get_attribute("src").endswith("/display/")
     assert lightbox.locator("svg.qc-boxes rect").is_visible()
     assert lightbox.get_by_role("link", name="Full resolution").get_attribute("href").endswith("/full/")
     assert lightbox.get_by_text("1 of 2").is_visible()
     phone.keyboard.press("ArrowRight")
-    assert lightbox.get_by_text("2 of 2").is_visible()
+    expect(lightbox.get_by_text("2 of 2")).to_be_visible()
     # The display rendition really loads (polled from here: the page's CSP forbids eval).
     for _ in range(50):
         if phone.evaluate("document.querySelector('[data-qc-image]').naturalWidth") > 0:
@@ -111,11 +113,11 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
         phone.wait_for_timeout(100)
     assert phone.evaluate("document.querySelector('[data-qc-image]').naturalWidth") == 900
     phone.keyboard.press("Escape")
-    assert not lightbox.is_visible()
+    expect(lightbox).to_be_hidden()
     assert phone.evaluate("document.activeElement.hasAttribute('data-qc-photo')")
 
     # A click (a tap on the phone) opens it too; the close button closes it.
     thumb.click()
-    assert lightbox.is_visible()
+    expect(lightbox).to_be_visible()
     lightbox.get_by_role("button", name="Close").click()
-    assert not lightbox.is_visible()
+    expect(lightbox).to_be_hidden()

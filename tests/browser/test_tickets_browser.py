@@ -54,7 +54,12 @@ def test_a_ticket_from_a_qc_failed_order_answered_in_the_admin(page, media_root)
     assert page.get_by_text(f"Ticket {ticket.number} is open.").is_visible()
     photo = page.get_by_role("img", name="sleeve.jpg")
     photo.scroll_into_view_if_needed()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 320
+    # The image loads lazily: poll until it has (the page's CSP forbids eval, so no wait_for_function).
+    for _ in range(100):
+        if photo.evaluate("img => img.complete && img.naturalWidth > 0"):
+            break
+        page.wait_for_timeout(50)
+    assert photo.evaluate("img => img.naturalWidth") == 320
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
     # Support answers in the admin: a canned reply, then an internal note.
