@@ -6,10 +6,12 @@ costs a fraction of a full decode), then a resize with `reducing_gap` (a cheap b
 before the Lanczos filter). `thumb` is made from `display`, never again from the original.
 """
 
+import struct
+import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image
 
 from .uploads import FORMATS
 
@@ -27,13 +29,47 @@ class Rendition:
     height: int
 
 
+# EXIF orientation -> the transposition that turns the photo upright.
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# What Pillow raises on a damaged EXIF block or a file it cannot re-encode.
+PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, struct.error)
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation, or 1 (as shot) when the EXIF block cannot be read.
+
+    Phones write odd EXIF; a damaged block only costs the rotation, since it is dropped anyway.
+    (`ImageOps.exif_transpose` also rewrites the EXIF it keeps, and fails on such blocks.)
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns about each broken tag it skips
+        try:
+            return int(image.getexif().get(ExifTags.Base.Orientation, 1))
+        except PILLOW_ERRORS:
+            return 1
+
+
+def upright(image: Image.Image) -> Image.Image:
+    """The photo turned the way it was shot (the image itself when no turn is needed)."""
+    method = UPRIGHT.get(exif_orientation(image))
+    return image.transpose(method) if method is not None else image
+
+
 def _open(data: bytes) -> Image.Image:
     return Image.open(BytesIO(data), formats=list(FORMATS))
 
 
 def _upright_rgb(image: Image.Image) -> Image.Image:
     """Apply the EXIF orientation and flatten to RGB (transparency onto white)."""
-    image = ImageOps.exif_transpose(image)
+    image = upright(image)
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
@@ -63,10 +99,6 @@ def _fit(size: tuple[int, int], box: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _orientation(image: Image.Image) -> int:
-    return image.getexif().get(0x0112, 1)
-
-
 def make_renditions(data: bytes) -> dict[str, Rendition]:
     """full, display and thumb for an image that passed `qc.uploads.validate_image`."""
     renditions: dict[str, Rendition] = {}
@@ -79,7 +111,7 @@ def make_renditions(data: bytes) -> dict[str, Rendition]:
         del full
 
     with _open(data) as source:
-        rotated = _orientation(source) in (5, 6, 7, 8)
+        rotated = exif_orientation(source) in (5, 6, 7, 8)
         target = _fit(upright_size, DISPLAY_SIZE)
         if source.format == "JPEG":
             # Draft asks the decoder for the smallest DCT scale still >= the target size.

@@ -6,8 +6,6 @@ row nor a file exists afterwards.
 
 import hashlib
 import re
-import struct
-import warnings
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePath
@@ -17,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image
+from PIL import Image
 
+from qc.images import PILLOW_ERRORS, upright
 from qc.uploads import ValidatedImage, validate_image
 
 PDF_MAGIC = re.compile(rb"\A%PDF-[12]\.\d")
@@ -106,53 +105,24 @@ def check_pdf(uploaded: UploadedFile) -> CheckedFile:
     )
 
 
-# EXIF orientation -> the transposition that turns the photo upright.
-UPRIGHT = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-# What Pillow raises on a damaged EXIF block or a file it cannot re-encode.
-PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, struct.error)
-
-
-def _orientation(image: Image.Image) -> int:
-    """The EXIF orientation, or 1 (as shot) when the EXIF block cannot be read.
-
-    Phones write odd EXIF; a damaged block only costs the rotation, since it is dropped anyway.
-    (`ImageOps.exif_transpose` also rewrites the EXIF it keeps, and fails on such blocks.)
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pillow warns about each broken tag it skips
-        try:
-            return int(image.getexif().get(ExifTags.Base.Orientation, 1))
-        except PILLOW_ERRORS:
-            return 1
-
-
 def _without_metadata(image: ValidatedImage) -> tuple[bytes, int, int]:
     """Re-encode an accepted photo: pixels only, turned upright, no EXIF/GPS or other metadata."""
     pillow_format = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}[image.format]
     with Image.open(BytesIO(image.content), formats=[pillow_format]) as opened:
         opened.load()
-        method = UPRIGHT.get(_orientation(opened))
-        upright = opened.transpose(method) if method is not None else opened.copy()
+        upright_image = upright(opened)
         options: dict = {"icc_profile": opened.info.get("icc_profile")}
         if pillow_format == "JPEG":
-            if upright.mode not in ("RGB", "L"):
-                upright = upright.convert("RGB")
+            if upright_image.mode not in ("RGB", "L"):
+                upright_image = upright_image.convert("RGB")
             options |= {"quality": 90, "optimize": True}
         elif pillow_format == "WEBP":
             options |= {"quality": 90}
         else:
             options |= {"optimize": True}
         out = BytesIO()
-        upright.save(out, pillow_format, **{k: v for k, v in options.items() if v is not None})
-        return out.getvalue(), upright.width, upright.height
+        upright_image.save(out, pillow_format, **{k: v for k, v in options.items() if v is not None})
+        return out.getvalue(), upright_image.width, upright_image.height
 
 
 def check_image(uploaded: UploadedFile) -> CheckedFile:

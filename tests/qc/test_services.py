@@ -1,9 +1,11 @@
 """QC rounds and their outcome, through the services."""
 
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from notifications.models import Event, Notification
 from orders.models import Order
@@ -11,6 +13,7 @@ from qc import services
 from qc.models import Defect, Inspection, QCPhoto
 from tests.factories import OrderFactory
 from tests.qc.conftest import add_photos
+from tests.qc.images import upload
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +176,18 @@ def test_a_nul_character_in_the_caption_is_dropped(open_round, inspector):
     )
     photo.refresh_from_db()
     assert photo.caption == "Front view"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
+def test_a_photo_with_a_damaged_exif_block_still_gets_its_renditions(open_round, inspector, fmt):
+    # Pillow accepts the photo, but ImageOps.exif_transpose raises on this EXIF block.
+    out = BytesIO()
+    Image.new("RGB", (30, 10), (10, 200, 10)).save(out, fmt, exif=b"Exif\x00\x00NOT A TIFF HEADER, PhoneMaker")
+    name = {"PNG": "p.png", "WEBP": "p.webp", "JPEG": "p.jpg"}[fmt]
+    photo = services.photo_add(inspection=open_round, uploaded_file=upload(name, out.getvalue()), by=inspector)
+
+    assert services.photo_make_renditions(photo_id=photo.pk) is True
+
+    photo.refresh_from_db()
+    assert (photo.width, photo.height) == (30, 10)
