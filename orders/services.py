@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from notifications.models import Event
 from notifications.services import notify
 
+from . import fsm
 from .models import Order, OrderEvent
 
 Status = Order.Status
@@ -32,12 +33,8 @@ class OrderChangedMeanwhile(OrderActionError):
 
 
 def transition_label(name: str) -> str:
-    """The button label of a transition, e.g. "Ship return"."""
-    method = getattr(Order, name)
-    for t in method._django_fsm.transitions.values():
-        if t.custom.get("label"):
-            return str(t.custom["label"])
-    return name.replace("_", " ").capitalize()
+    """The button label of an order transition, e.g. "Ship return"."""
+    return fsm.transition_label(Order, name)
 
 
 def order_check_transition(*, order: Order, name: str, by, expected_status: str | None = None) -> None:
@@ -150,23 +147,9 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
     return event, title % values, body % values
 
 
-def _field_values(order: Order) -> dict:
-    return {field.attname: getattr(order, field.attname) for field in Order._meta.concrete_fields}
-
-
-def _set_field_values(order: Order, values: dict) -> None:
-    """Write field values straight into the instance, status included.
-
-    Not `refresh_from_db()`: django-fsm's version flips the field's class-wide `protected`
-    flag while it reloads, which races with other threads (seen under a 20-thread test).
-    """
-    order.__dict__.update(values)
-    order._update_initial_state()
-
-
 def order_copy_state(*, into: Order, source: Order) -> None:
     """Bring a caller's copy of an order up to date with the copy a service locked and changed."""
-    _set_field_values(into, _field_values(source))
+    fsm.copy_state(into=into, source=source)
 
 
 def order_transition(
@@ -188,7 +171,7 @@ def order_transition(
     OrderActionError with a message for the person who tried; nothing is changed then.
     """
     order_check_transition(order=order, name=name, by=by, expected_status=expected_status)
-    from_status, before = order.status, _field_values(order)
+    from_status, before = order.status, fsm.field_values(order)
     try:
         with transaction.atomic():
             getattr(order, name)(*args)
@@ -217,10 +200,10 @@ def order_transition(
                     link=order.get_absolute_url(),
                 )
     except ConcurrentTransition:
-        _set_field_values(order, before)  # the transaction rolled back: so does the copy
+        fsm.set_field_values(order, before)  # the transaction rolled back: so does the copy
         raise OrderChangedMeanwhile() from None
     except Exception:
-        _set_field_values(order, before)
+        fsm.set_field_values(order, before)
         raise
     return event
 

@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from notifications.models import Event
 from notifications.services import notify
+from orders import fsm
 from orders.models import Order
 
 from .attachments import CheckedFile
@@ -35,11 +36,8 @@ class TicketChangedMeanwhile(TicketActionError):
 
 
 def transition_label(name: str) -> str:
-    """The button label of a transition, e.g. "Mark resolved"."""
-    for t in getattr(Ticket, name)._django_fsm.transitions.values():
-        if t.custom.get("label"):
-            return str(t.custom["label"])
-    return name.replace("_", " ").capitalize()
+    """The button label of a ticket transition, e.g. "Mark resolved"."""
+    return fsm.transition_label(Ticket, name)
 
 
 def _changed_meanwhile() -> TicketChangedMeanwhile:
@@ -82,27 +80,8 @@ def _lock(ticket: Ticket) -> Ticket:
 
 def ticket_copy_state(*, into: Ticket, source: Ticket) -> None:
     """Bring a caller's copy of a ticket up to date with another copy (the one a service locked
-    and saved, or a fresh read), field by field.
-
-    Not `refresh_from_db()`: django-fsm's version flips the status field's class-wide
-    `protected` flag while it reloads, so two threads doing it at once can make each other fail
-    with "Direct status modification is not allowed". Writing `__dict__` skips the protected
-    descriptor on this one instance only.
-    """
-    into._prefetched_objects_cache = {}  # as refresh_from_db(): the thread may have grown
-    for field in Ticket._meta.concrete_fields:
-        into.__dict__[field.attname] = getattr(source, field.attname)
-        if field.is_relation:  # e.g. the assignee: the source's, or loaded again when asked for
-            if field.is_cached(source):
-                field.set_cached_value(into, field.get_cached_value(source))
-            elif field.is_cached(into):
-                field.delete_cached_value(into)
-    for relation in Ticket._meta.related_objects:
-        if relation.is_cached(into):
-            relation.delete_cached_value(into)
-    into._state.adding = False
-    into._state.db = source._state.db
-    into._update_initial_state()
+    and saved, or a fresh read); see orders.fsm for why not refresh_from_db()."""
+    fsm.copy_state(into=into, source=source)
 
 
 def _reload(ticket: Ticket) -> None:
