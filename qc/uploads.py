@@ -79,18 +79,23 @@ def _too_many_pixels(pixels: int | None) -> ValidationError:
     )
 
 
-def _read_all(uploaded_file) -> bytes:
-    limit = max_bytes()
+def read_limited(uploaded_file, limit: int) -> bytes | None:
+    """The file's bytes, or None when it is larger than `limit` (never more is read)."""
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > limit:
-        raise _too_large(size)
+        return None
     if hasattr(uploaded_file, "seek"):
         uploaded_file.seek(0)
     data = uploaded_file.read(limit + 1)
     if hasattr(uploaded_file, "seek"):
         uploaded_file.seek(0)
-    if len(data) > limit:
-        raise _too_large(size or len(data))
+    return data if len(data) <= limit else None
+
+
+def _read_all(uploaded_file) -> bytes:
+    data = read_limited(uploaded_file, max_bytes())
+    if data is None:
+        raise _too_large(getattr(uploaded_file, "size", None) or max_bytes() + 1)
     return data
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from qc.images import PILLOW_ERRORS, upright
-from qc.uploads import ValidatedImage, validate_image
+from qc.uploads import ValidatedImage, read_limited, validate_image
 
 PDF_MAGIC = re.compile(rb"\A%PDF-[12]\.\d")
 PDF_EOF = b"%%EOF"
@@ -61,24 +61,11 @@ def clean_name(name: str, file_format: str) -> str:
     return f"{stem}.{extension}"
 
 
-def _read_all(uploaded: UploadedFile) -> bytes:
-    uploaded.seek(0)
-    data = uploaded.read()
-    uploaded.seek(0)
-    return data
-
-
 def check_pdf(uploaded: UploadedFile) -> CheckedFile:
     name = PurePath(uploaded.name or "").name
     limit = settings.TICKET_PDF_MAX_BYTES
-    if uploaded.size is not None and uploaded.size > limit:
-        raise ValidationError(
-            _("“%(name)s” is too large: a PDF may be up to %(limit)s.")
-            % {"name": name, "limit": filesizeformat(limit)},
-            code="too_large",
-        )
-    data = _read_all(uploaded)
-    if len(data) > limit:
+    data = read_limited(uploaded, limit)
+    if data is None:
         raise ValidationError(
             _("“%(name)s” is too large: a PDF may be up to %(limit)s.")
             % {"name": name, "limit": filesizeformat(limit)},
