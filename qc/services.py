@@ -131,7 +131,9 @@ def inspection_complete(*, inspection: Inspection, by, result: str) -> Inspectio
 # --- Photos ---------------------------------------------------------------------------------
 
 
-def _delete_files(names: list[str]) -> None:
+def delete_stored_files(names: list[str]) -> None:
+    """Remove stored files nothing refers to any more (written by a transaction that rolled back,
+    or of a deleted photo). A storage error is logged, not raised: the names are random."""
     for name in names:
         try:
             default_storage.delete(name)
@@ -183,10 +185,10 @@ def photo_add(*, inspection: Inspection, uploaded_file, by, caption: str = "") -
             photo.save()
             transaction.on_commit(partial(photo_enqueue_renditions, photo_id=photo.pk))
     except IntegrityError:
-        _delete_files(stored)
+        delete_stored_files(stored)
         raise ValidationError(_("This photo is already in this QC round."), code="duplicate") from None
     except BaseException:
-        _delete_files(stored)
+        delete_stored_files(stored)
         raise
     return photo
 
@@ -221,7 +223,7 @@ def photo_make_renditions(*, photo_id: int) -> bool:
             locked.renditions_at = timezone.now()
             locked.save()
     except BaseException:
-        _delete_files(stored)
+        delete_stored_files(stored)
         raise
     return True
 
@@ -239,5 +241,5 @@ def photo_delete(*, photo: QCPhoto) -> list[Defect]:
     names = photo.stored_names()
     with transaction.atomic():
         photo.delete()  # locks the round and refuses if it is complete
-        transaction.on_commit(partial(_delete_files, names))
+        transaction.on_commit(partial(delete_stored_files, names))
     return photo.cleared_defects

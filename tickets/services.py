@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from notifications.models import Event
 from notifications.services import notify
 from orders import fsm
 from orders.models import Order
+from qc.services import delete_stored_files
 
 from .attachments import CheckedFile
 from .models import MESSAGE_MAX_LENGTH, PERM_ANSWER, Attachment, Category, Message, Priority, Ticket
@@ -115,15 +115,6 @@ def _store_files(message: Message, files: Sequence[CheckedFile], stored: list[st
         attachment.file.save(checked.original_name, ContentFile(checked.content), save=False)
         stored.append(attachment.file.name)
         attachment.save()
-
-
-def _delete_files(names: list[str]) -> None:
-    """Remove files written by a transaction that rolled back: no orphan stays in storage."""
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:  # the storage is unreachable; the name is random and unreferenced
-            logger.warning("Could not delete orphan attachment %s", name)
 
 
 def _existing_message(author, client_key: uuid.UUID | None) -> Message | None:
@@ -233,13 +224,13 @@ def ticket_open(
             )
             _store_files(message, files, stored)
     except IntegrityError:
-        _delete_files(stored)
+        delete_stored_files(stored)
         existing = _existing_message(shopper, client_key)
         if existing is not None:  # the same form, submitted twice at the same moment
             return existing.ticket
         raise
     except Exception:
-        _delete_files(stored)
+        delete_stored_files(stored)
         raise
     return ticket
 
@@ -308,18 +299,18 @@ def ticket_reply(
                     "\n\n".join(parts),
                 )
     except IntegrityError:
-        _delete_files(stored)
+        delete_stored_files(stored)
         _reload(ticket)
         existing = _existing_message(by, client_key)
         if existing is not None:  # the same form, submitted twice at the same moment
             return _same_form(existing, ticket)
         raise
     except ConcurrentTransition:
-        _delete_files(stored)
+        delete_stored_files(stored)
         _reload(ticket)
         raise _changed_meanwhile() from None
     except Exception:
-        _delete_files(stored)
+        delete_stored_files(stored)
         _reload(ticket)
         raise
     ticket_copy_state(into=ticket, source=locked)
