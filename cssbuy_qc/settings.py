@@ -258,7 +258,7 @@ TICKET_ATTACHMENTS_PER_MESSAGE = env.int("TICKET_ATTACHMENTS_PER_MESSAGE", defau
 
 # --- QC photos and their storage ------------------------------------------------------------
 
-# Upload limits (qc.uploads.validate_image): bytes per file and pixels per image.
+# Upload limits (common.uploads.validate_image): bytes per file and pixels per image.
 QC_PHOTO_MAX_BYTES = env.int("QC_PHOTO_MAX_BYTES", default=25 * 1024 * 1024)
 QC_PHOTO_MAX_PIXELS = env.int("QC_PHOTO_MAX_PIXELS", default=60_000_000)
 # A measurement more than this far off the listing (percent) is highlighted as a problem.

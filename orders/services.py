@@ -11,10 +11,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
+from common import fsm
 from notifications.models import Event
 from notifications.services import notify
 
-from . import fsm
 from .models import Order, OrderEvent
 
 Status = Order.Status

@@ -17,11 +17,11 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from common.uploads import ACCEPT
 from orders.models import Order
 
 from . import selectors, services
 from .models import PERM_COMPLETE, Defect, Inspection, Measurement, QCPhoto, QCQueueItem
-from .uploads import ACCEPT
 
 # Files one upload request may carry. The uploader sends one file per request; this bounds a
 # plain multi-file form post (without JavaScript), which is validated and stored in one go.

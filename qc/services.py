@@ -10,20 +10,20 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.files import delete_stored_files
+from common.uploads import validate_image
 from orders.models import Order
 from orders.services import OrderActionError, order_fail_qc, order_pass_qc, order_receive
 
 from .exceptions import QCError
 from .images import make_renditions
 from .models import PERM_COMPLETE, Defect, Inspection, QCPhoto
-from .uploads import validate_image
 
 logger = logging.getLogger(__name__)
 
@@ -129,16 +129,6 @@ def inspection_complete(*, inspection: Inspection, by, result: str) -> Inspectio
 
 
 # --- Photos ---------------------------------------------------------------------------------
-
-
-def delete_stored_files(names: list[str]) -> None:
-    """Remove stored files nothing refers to any more (written by a transaction that rolled back,
-    or of a deleted photo). A storage error is logged, not raised: the names are random."""
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:
-            logger.warning("Could not delete stored file %s", name, exc_info=True)
 
 
 def photo_enqueue_renditions(*, photo_id: int) -> None:

@@ -17,8 +17,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from qc.images import PILLOW_ERRORS, upright
-from qc.uploads import ValidatedImage, read_limited, validate_image
+from common.images import PILLOW_ERRORS, upright
+from common.uploads import ValidatedImage, read_limited, validate_image
 
 PDF_MAGIC = re.compile(rb"\A%PDF-[12]\.\d")
 PDF_EOF = b"%%EOF"

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
+from common import fsm
+from common.files import delete_stored_files
 from notifications.models import Event
 from notifications.services import notify
-from orders import fsm
 from orders.models import Order
-from qc.services import delete_stored_files
 
 from .attachments import CheckedFile
 from .models import MESSAGE_MAX_LENGTH, PERM_ANSWER, Attachment, Category, Message, Priority, Ticket
@@ -80,7 +80,7 @@ def _lock(ticket: Ticket) -> Ticket:
 
 def ticket_copy_state(*, into: Ticket, source: Ticket) -> None:
     """Bring a caller's copy of a ticket up to date with another copy (the one a service locked
-    and saved, or a fresh read); see orders.fsm for why not refresh_from_db()."""
+    and saved, or a fresh read); see common.fsm for why not refresh_from_db()."""
     fsm.copy_state(into=into, source=source)
 
 

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from PIL import Image
 
+from common.uploads import validate_image
 from qc import services
 from qc.models import QCPhoto
-from qc.uploads import validate_image
 from tests.qc.conftest import stored_files
 from tests.qc.images import jpeg, photo_with_exif, png, png_bomb, upload, webp
 
