@@ -74,15 +74,15 @@ def seed_tickets(*, shopper, shopper2, support) -> bool:
         subject="Is the stain on the sleeve washable?",
         body="The QC photos show a dark mark on the left sleeve. Can it be washed out, or should I return it?",
     )
-    services.ticket_assign(ticket=qc, by=support, assignee=support)
-    services.ticket_set_priority(ticket=qc, by=support, priority=Priority.HIGH)
-    services.ticket_reply(
+    qc = services.ticket_assign(ticket=qc, by=support, assignee=support)
+    qc = services.ticket_set_priority(ticket=qc, by=support, priority=Priority.HIGH)
+    qc, _ = services.ticket_reply(
         ticket=qc,
         by=support,
         internal=True,
         body="Third stain complaint about this seller this month. Push for a return, not a partial refund.",
     )
-    services.ticket_reply(
+    qc, _ = services.ticket_reply(
         ticket=qc,
         by=support,
         body="The inspector says it is ink, not dust, so it will not wash out. The seller is at fault: a return "
@@ -108,9 +108,11 @@ def seed_tickets(*, shopper, shopper2, support) -> bool:
         subject="When will the refund reach my balance?",
         body="The seller got the return back. How long until I see the money?",
     )
-    services.ticket_reply(ticket=refund, by=support, body="It is credited now: see your balance page, line by line.")
-    services.ticket_reply(ticket=refund, by=shopper, body="Got it, thank you!")
-    services.ticket_resolve(ticket=refund, by=shopper)
+    refund, _ = services.ticket_reply(
+        ticket=refund, by=support, body="It is credited now: see your balance page, line by line."
+    )
+    refund, _ = services.ticket_reply(ticket=refund, by=shopper, body="Got it, thank you!")
+    refund = services.ticket_resolve(ticket=refund, by=shopper)
     _backdate(refund, now - timedelta(days=2, hours=8))
 
     # 4. A balance question closed after the quiet period.
@@ -120,13 +122,13 @@ def seed_tickets(*, shopper, shopper2, support) -> bool:
         subject="Can I pay with my balance and a card together?",
         body="My balance is a little short for the next order.",
     )
-    services.ticket_reply(
+    balance, _ = services.ticket_reply(
         ticket=balance,
         by=support,
         body="Not yet: top up the difference first, then pay the whole order from your balance.",
     )
-    services.ticket_resolve(ticket=balance, by=support)
-    services.ticket_close(ticket=balance, by=support)
+    balance = services.ticket_resolve(ticket=balance, by=support)
+    balance = services.ticket_close(ticket=balance, by=support)
     _backdate(balance, now - timedelta(days=12))
 
     # 5. The second shopper wrote back after an answer: waiting for support again.
@@ -137,11 +139,11 @@ def seed_tickets(*, shopper, shopper2, support) -> bool:
         subject="Exchange for one size up?",
         body="The measurements in the QC photos are smaller than listed. Can I get the next size?",
     )
-    services.ticket_reply(
+    exchange, _ = services.ticket_reply(
         ticket=exchange,
         by=support,
         body="Yes: choose “Exchange” on the order page and name the size; the seller has it in stock.",
     )
-    services.ticket_reply(ticket=exchange, by=shopper2, body="Does the bigger size cost more?")
+    exchange, _ = services.ticket_reply(ticket=exchange, by=shopper2, body="Does the bigger size cost more?")
     _backdate(exchange, now - timedelta(hours=9))
     return True

@@ -151,7 +151,7 @@ class TicketAdmin(admin.ModelAdmin):
         if not form.is_valid():
             return self._desk(request, ticket, form, status=400)
         try:
-            services.ticket_reply(
+            ticket, _message = services.ticket_reply(
                 ticket=ticket,
                 by=request.user,
                 body=form.cleaned_data["body"],
@@ -206,22 +206,26 @@ class TicketAdmin(admin.ModelAdmin):
         expected_status = request.POST.get("expected_status") or None
         try:
             if action in services.STAFF_ACTIONS:
-                services.STAFF_ACTIONS[action](ticket=ticket, by=request.user, expected_status=expected_status)
+                ticket = services.STAFF_ACTIONS[action](
+                    ticket=ticket, by=request.user, expected_status=expected_status
+                )
                 done = gettext("Ticket %(number)s is now “%(status)s”.") % {
                     "number": ticket.number,
                     "status": ticket.get_status_display(),
                 }
             elif action == "assign_me":
-                services.ticket_assign(ticket=ticket, by=request.user, assignee=request.user)
+                ticket = services.ticket_assign(ticket=ticket, by=request.user, assignee=request.user)
                 done = gettext("Ticket %(number)s is assigned to you.") % {"number": ticket.number}
             elif action == "unassign":
-                services.ticket_assign(ticket=ticket, by=request.user, assignee=None)
+                ticket = services.ticket_assign(ticket=ticket, by=request.user, assignee=None)
                 done = gettext("Ticket %(number)s is assigned to nobody.") % {"number": ticket.number}
             elif action == "priority":
                 form = PriorityForm(request.POST)
                 if not form.is_valid():
                     raise services.TicketActionError(gettext("Choose a priority from the list."))
-                services.ticket_set_priority(ticket=ticket, by=request.user, priority=form.cleaned_data["priority"])
+                ticket = services.ticket_set_priority(
+                    ticket=ticket, by=request.user, priority=form.cleaned_data["priority"]
+                )
                 done = gettext("Ticket %(number)s now has priority “%(priority)s”.") % {
                     "number": ticket.number,
                     "priority": ticket.get_priority_display(),

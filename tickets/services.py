@@ -1,14 +1,17 @@
-"""Support ticket operations. Each one locks the ticket, applies the transition, saves, writes
-the message and the notification in one transaction. Nothing else calls a transition and saves."""
+"""Support ticket operations. Each one runs in `ticket_locked` (one transaction, the ticket's row
+read fresh and locked), applies the transition, saves, writes the message and the notification,
+and returns the fresh row. Nothing else calls a transition and saves."""
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,6 +25,9 @@ from orders.models import Order
 
 from .attachments import CheckedFile
 from .models import MESSAGE_MAX_LENGTH, PERM_ANSWER, Attachment, Category, Message, Priority, Ticket
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 Status = Ticket.Status
@@ -59,43 +65,40 @@ def _refusal(ticket: Ticket, name: str) -> TicketActionError:
     )
 
 
-def _check_allowed(ticket: Ticket, name: str, by, expected_status: str | None = None) -> None:
-    if expected_status and ticket.status != expected_status:
-        if ticket.status == Status.RESOLVED and name == "resolve":
-            raise _refusal(ticket, name)
+@contextmanager
+def ticket_locked(ticket: Ticket) -> Iterator[Ticket]:
+    """The unit of work of every ticket change: one transaction, in which the ticket's row is read
+    fresh and locked until the block ends. Services return the row they changed; none calls
+    `refresh_from_db()` (see common.fsm for why)."""
+    try:
+        with transaction.atomic():
+            yield Ticket.objects.select_for_update().get(pk=ticket.pk)
+    except ConcurrentTransition:
+        raise _changed_meanwhile() from None
+
+
+def _transition(
+    locked: Ticket, name: str, *, by: "User | None", args: tuple = (), expected_status: str | None = None
+) -> None:
+    """Run transition `name` on a row from `ticket_locked` and save it, once `by` may (None is the
+    system). A form made for another status is refused as changed meanwhile, except a second
+    "Mark resolved", which is told the ticket is resolved already."""
+    if expected_status and locked.status != expected_status:
+        if locked.status == Status.RESOLVED and name == "resolve":
+            raise _refusal(locked, name)
         raise _changed_meanwhile()
-    method = getattr(ticket, name)
+    method = getattr(locked, name)
     if not can_proceed(method):
-        raise _refusal(ticket, name)
+        raise _refusal(locked, name)
     if by is not None and not has_transition_perm(method, by):
         raise TicketActionError(
             _("You are not allowed to do “%(action)s” on this ticket.") % {"action": transition_label(name)}
         )
+    method(*args)
+    locked.save()
 
 
-def _lock(ticket: Ticket) -> Ticket:
-    """The ticket's row, locked until the end of the transaction, with its current status."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
-
-
-def ticket_copy_state(*, into: Ticket, source: Ticket) -> None:
-    """Bring a caller's copy of a ticket up to date with another copy (the one a service locked
-    and saved, or a fresh read); see common.fsm for why not refresh_from_db()."""
-    fsm.copy_state(into=into, source=source)
-
-
-def _reload(ticket: Ticket) -> None:
-    """Re-read the caller's copy after a failed action, as far as the database can be read: the
-    original error is what the caller needs to see."""
-    try:
-        fresh = Ticket.objects.filter(pk=ticket.pk).first()
-    except DatabaseError:
-        return
-    if fresh is not None:
-        ticket_copy_state(into=ticket, source=fresh)
-
-
-def _is_support(user) -> bool:
+def _is_support(user: "User") -> bool:
     return user.is_active and user.is_staff and user.has_perm(PERM_ANSWER)
 
 
@@ -117,17 +120,17 @@ def _store_files(message: Message, files: Sequence[CheckedFile], stored: list[st
         attachment.save()
 
 
-def _existing_message(author, client_key: uuid.UUID | None) -> Message | None:
+def _existing_message(author: "User", client_key: uuid.UUID | None) -> Message | None:
     if client_key is None:
         return None
     return Message.objects.select_related("ticket").filter(author=author, client_key=client_key).first()
 
 
-def _same_form(existing: Message, ticket: Ticket) -> Message:
-    """The message this form already added; a key reused on another ticket is refused."""
+def _same_form(existing: Message, ticket: Ticket) -> tuple[Ticket, Message]:
+    """The ticket and message this form already added; a key reused on another ticket is refused."""
     if existing.ticket_id != ticket.pk:
         raise TicketActionError(_("This form was already sent. Reload the page and write your message again."))
-    return existing
+    return existing.ticket, existing
 
 
 def _check_message(body: str, files: Sequence[CheckedFile], subject: str = "") -> None:
@@ -181,7 +184,7 @@ def suggested_category(order: Order | None) -> str:
 
 def ticket_open(
     *,
-    shopper,
+    shopper: "User",
     subject: str,
     body: str,
     category: str,
@@ -238,13 +241,13 @@ def ticket_open(
 def ticket_reply(
     *,
     ticket: Ticket,
-    by,
+    by: "User",
     body: str,
     files: Sequence[CheckedFile] = (),
     internal: bool = False,
     client_key: uuid.UUID | None = None,
-) -> Message:
-    """Add a message to the thread.
+) -> tuple[Ticket, Message]:
+    """Add a message to the thread; return the fresh ticket and the message.
 
     The shopper's reply moves the ticket to awaiting support (reopening a resolved one). A public
     support reply moves it to awaiting the shopper, stops the first-response clock and notifies
@@ -264,18 +267,14 @@ def ticket_reply(
         return _same_form(existing, ticket)
     stored: list[str] = []
     try:
-        with transaction.atomic():
-            locked = _lock(ticket)
+        with ticket_locked(ticket) as locked:
             now = timezone.now()
             if not internal:
-                name = "shopper_reply" if by_shopper else "support_reply"
-                _check_allowed(locked, name, by)
-                if by_shopper:
-                    locked.shopper_reply()
-                else:
-                    locked.support_reply(now)
                 locked.last_message_at = now
-                locked.save()
+                if by_shopper:
+                    _transition(locked, "shopper_reply", by=by)
+                else:
+                    _transition(locked, "support_reply", by=by, args=(now,))
             message = Message.objects.create(
                 ticket=locked,
                 author=by,
@@ -300,30 +299,20 @@ def ticket_reply(
                 )
     except IntegrityError:
         delete_stored_files(stored)
-        _reload(ticket)
         existing = _existing_message(by, client_key)
         if existing is not None:  # the same form, submitted twice at the same moment
             return _same_form(existing, ticket)
         raise
-    except ConcurrentTransition:
+    except BaseException:
         delete_stored_files(stored)
-        _reload(ticket)
-        raise _changed_meanwhile() from None
-    except Exception:
-        delete_stored_files(stored)
-        _reload(ticket)
         raise
-    ticket_copy_state(into=ticket, source=locked)
-    return message
+    return locked, message
 
 
-def ticket_resolve(*, ticket: Ticket, by, expected_status: str | None = None) -> Ticket:
+def ticket_resolve(*, ticket: Ticket, by: "User", expected_status: str | None = None) -> Ticket:
     """The shopper or support marks the ticket resolved; it closes itself after a quiet period."""
-    with transaction.atomic():
-        locked = _lock(ticket)
-        _check_allowed(locked, "resolve", by, expected_status)
-        locked.resolve(timezone.now())
-        locked.save()
+    with ticket_locked(ticket) as locked:
+        _transition(locked, "resolve", by=by, args=(timezone.now(),), expected_status=expected_status)
         if by.pk != locked.shopper_id:
             _notify_shopper(
                 locked,
@@ -334,58 +323,45 @@ def ticket_resolve(*, ticket: Ticket, by, expected_status: str | None = None) ->
                 )
                 % {"days": settings.TICKET_AUTOCLOSE_DAYS},
             )
-    ticket_copy_state(into=ticket, source=locked)
-    return ticket
+    return locked
 
 
 # --- Support actions ------------------------------------------------------------------------
 
 
-def ticket_close(*, ticket: Ticket, by, expected_status: str | None = None) -> Ticket:
-    with transaction.atomic():
-        locked = _lock(ticket)
-        _check_allowed(locked, "close", by, expected_status)
-        locked.close(timezone.now())
-        locked.save()
-    ticket_copy_state(into=ticket, source=locked)
-    return ticket
+def ticket_close(*, ticket: Ticket, by: "User", expected_status: str | None = None) -> Ticket:
+    with ticket_locked(ticket) as locked:
+        _transition(locked, "close", by=by, args=(timezone.now(),), expected_status=expected_status)
+    return locked
 
 
-def ticket_reopen(*, ticket: Ticket, by, expected_status: str | None = None) -> Ticket:
-    with transaction.atomic():
-        locked = _lock(ticket)
-        _check_allowed(locked, "reopen", by, expected_status)
-        locked.reopen()
-        locked.save()
-    ticket_copy_state(into=ticket, source=locked)
-    return ticket
+def ticket_reopen(*, ticket: Ticket, by: "User", expected_status: str | None = None) -> Ticket:
+    with ticket_locked(ticket) as locked:
+        _transition(locked, "reopen", by=by, expected_status=expected_status)
+    return locked
 
 
-def ticket_assign(*, ticket: Ticket, by, assignee) -> Ticket:
+def ticket_assign(*, ticket: Ticket, by: "User", assignee: "User | None") -> Ticket:
     """Give the ticket to a support agent (or to nobody, with `assignee=None`)."""
     if not _is_support(by):
         raise TicketActionError(_("You are not allowed to assign tickets."))
     if assignee is not None and not _is_support(assignee):
         raise TicketActionError(_("%(name)s is not on the support team, so cannot take tickets.") % {"name": assignee})
-    with transaction.atomic():
-        locked = _lock(ticket)
+    with ticket_locked(ticket) as locked:
         locked.assignee = assignee
         locked.save(update_fields=["assignee"])
-    ticket_copy_state(into=ticket, source=locked)
-    return ticket
+    return locked
 
 
-def ticket_set_priority(*, ticket: Ticket, by, priority: int) -> Ticket:
+def ticket_set_priority(*, ticket: Ticket, by: "User", priority: int) -> Ticket:
     if not _is_support(by):
         raise TicketActionError(_("You are not allowed to change the priority of tickets."))
     if priority not in Priority.values:
         raise TicketActionError(_("Choose a priority from the list."))
-    with transaction.atomic():
-        locked = _lock(ticket)
+    with ticket_locked(ticket) as locked:
         locked.priority = priority
         locked.save(update_fields=["priority"])
-    ticket_copy_state(into=ticket, source=locked)
-    return ticket
+    return locked
 
 
 # The status buttons in the admin: transition name -> service.
@@ -416,7 +392,6 @@ def ticket_autoclose_resolved() -> int:
             )
             if ticket is None:
                 continue
-            ticket.auto_close(timezone.now())
-            ticket.save()
+            _transition(ticket, "auto_close", by=None, args=(timezone.now(),))
             closed += 1
     return closed
