@@ -86,7 +86,8 @@ def _user(email: str, *, staff: bool = False, superuser: bool = False, group: st
     return user
 
 
-def _step(name: str, order: Order, *, shopper, staff, inspector) -> None:
+def _step(name: str, order: Order, *, shopper, staff, inspector) -> Order:
+    """Take `order` one step further through the real service; return the fresh order."""
     exchange_price = (order.unit_price + Decimal("10.00")) if order.pk % 2 else None
     calls = {
         "pay": lambda: refunds.order_pay(order=order, by=shopper),
@@ -100,21 +101,21 @@ def _step(name: str, order: Order, *, shopper, staff, inspector) -> None:
         "fail_qc": lambda: services.order_fail_qc(order=order, by=inspector, note="Stitching open at the left seam."),
         "request_refund": lambda: refunds.order_request_refund(
             order=order, by=shopper, reason="The seam is open, please return it."
-        ),
+        )[0],
         "request_exchange": lambda: refunds.order_request_exchange(
             order=order, by=shopper, new_option="One size up", new_unit_price=exchange_price
-        ),
-        "ship_return": lambda: refunds.return_ship(order=order, by=staff, tracking=f"SF{order.pk:010d}"),
-        "seller_received": lambda: refunds.return_seller_received(order=order, by=staff),
+        )[0],
+        "ship_return": lambda: refunds.return_ship(order=order, by=staff, tracking=f"SF{order.pk:010d}")[0],
+        "seller_received": lambda: refunds.return_seller_received(order=order, by=staff)[0],
         "seller_refused": lambda: refunds.return_seller_refused(
             order=order, by=staff, note="The seller says the item was sent undamaged."
-        ),
-        "confirm_refund": lambda: refunds.refund_confirm(order=order, by=staff),
+        )[0],
+        "confirm_refund": lambda: refunds.refund_confirm(order=order, by=staff)[0],
         "replacement_shipped": lambda: refunds.exchange_replacement_shipped(
             order=order, by=staff, tracking=f"ZT{order.pk:010d}"
-        ),
+        )[0],
     }
-    calls[name]()
+    return calls[name]()
 
 
 def _backdate(order: Order, start) -> None:
@@ -148,7 +149,7 @@ def _orders_for(shopper, statuses, *, staff, inspector, offset: int) -> None:
             seller_name=seller,
         )
         for name in PATHS[status]:
-            _step(name, order, shopper=shopper, staff=staff, inspector=inspector)
+            order = _step(name, order, shopper=shopper, staff=staff, inspector=inspector)
         _backdate(order, now - timedelta(days=len(PATHS[status]) + 1, hours=i))
 
 

@@ -117,10 +117,12 @@ class OrderAdmin(admin.ModelAdmin):
         for need in services.transition_needs(name):
             kwargs[need] = request.POST.get(need, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
         try:
-            service(**kwargs)
+            outcome = service(**kwargs)
         except services.OrderActionError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
+            # Steps that also make something (a return, a credit) return (order, what they made).
+            order = outcome[0] if isinstance(outcome, tuple) else outcome
             self.message_user(
                 request,
                 _("Order %(number)s is now “%(status)s”.")

@@ -1,8 +1,13 @@
-"""Order lifecycle operations. Each one: transition + save + timeline event (+ notification),
-in one transaction. Nothing else calls a transition method and saves."""
+"""Order lifecycle operations. Each one runs in `order_locked` (one transaction, the order's row
+read fresh and locked, the expected status checked), where `order_apply_transition` changes the
+status, saves and writes the timeline event and the shopper's notice; it returns the fresh row.
+Nothing else calls a transition method and saves."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +21,9 @@ from notifications.models import Event
 from notifications.services import notify
 
 from .models import Order, OrderEvent
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 Status = Order.Status
 TRACKING_RE = re.compile(r"^[A-Za-z0-9-]{4,64}$")
@@ -37,10 +45,8 @@ def transition_label(name: str) -> str:
     return fsm.transition_label(Order, name)
 
 
-def order_check_transition(*, order: Order, name: str, by, expected_status: str | None = None) -> None:
+def order_check_transition(*, order: Order, name: str, by: "User | None") -> None:
     """Raise OrderActionError (with its message) unless `by` may run transition `name` now."""
-    if expected_status is not None and order.status != expected_status:
-        raise OrderChangedMeanwhile()
     method = getattr(order, name)
     label = transition_label(name)
     if not can_proceed(method, check_conditions=False):
@@ -147,65 +153,82 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
     return event, title % values, body % values
 
 
-def order_copy_state(*, into: Order, source: Order) -> None:
-    """Bring a caller's copy of an order up to date with the copy a service locked and changed."""
-    fsm.copy_state(into=into, source=source)
+def _locked_row(pk: int) -> Order | None:
+    return Order.objects.select_for_update(of=("self",)).select_related("shopper").filter(pk=pk).first()
 
 
-def order_transition(
+@contextmanager
+def order_locked(order: Order, *, expected_status: str | None = None) -> Iterator[Order]:
+    """The unit of work of every order change: one transaction, in which the order's row is read
+    fresh and locked until the block ends. Money-moving services lock the order first, then
+    ledger accounts, always in that order.
+
+    A caller's copy whose status no longer matches the row, or a form made for another status
+    (`expected_status`), is refused as changed meanwhile. Services return the locked row; none
+    calls `refresh_from_db()` (see common.fsm for why).
+    """
+    try:
+        with transaction.atomic():
+            locked = _locked_row(order.pk)
+            if locked is None or locked.status != order.status or expected_status not in (None, locked.status):
+                raise OrderChangedMeanwhile()
+            yield locked
+    except ConcurrentTransition:
+        raise OrderChangedMeanwhile() from None
+
+
+def order_apply_transition(
     *,
-    order: Order,
+    locked: Order,
     name: str,
-    by,
+    by: "User | None",
     args: tuple = (),
     note: str = "",
     shopper_visible: bool = True,
-    expected_status: str | None = None,
     extra_body: str = "",
 ) -> OrderEvent:
-    """Run transition `name`: check it, change the status, save, write the timeline event and
-    tell the shopper (unless they acted themselves), all in one transaction.
+    """Run transition `name` on a row from `order_locked`: check it, change the status, save,
+    write the timeline event and tell the shopper (unless they acted themselves).
 
-    The building block of every order service here and in the apps built on orders (refunds
-    adds its ledger writes inside the same transaction). `by=None` is the system. Raises
-    OrderActionError with a message for the person who tried; nothing is changed then.
+    The one place every order service here and in the apps built on orders changes a status
+    (refunds adds its ledger writes in the same unit of work). `by=None` is the system. Raises
+    OrderActionError with a message for the person who tried; the unit of work then rolls back.
     """
-    order_check_transition(order=order, name=name, by=by, expected_status=expected_status)
-    from_status, before = order.status, fsm.field_values(order)
-    try:
-        with transaction.atomic():
-            getattr(order, name)(*args)
-            order.status_changed_at = timezone.now()
-            order.save()
-            event = OrderEvent.objects.create(
-                order=order,
-                from_status=from_status,
-                to_status=order.status,
-                transition=name,
-                actor=by,
-                note=note,
-                shopper_visible=shopper_visible,
-            )
-            notice = _notice(order, name, from_status)
-            # Shoppers are not told what they just did themselves, except for the payment
-            # receipt (DESIGN section 8: "order paid").
-            acted_by_shopper = by is not None and by.pk == order.shopper_id and name != "pay"
-            if notice and not acted_by_shopper:
-                kind, title, body = notice
-                notify(
-                    user=order.shopper,
-                    event=kind,
-                    title=title,
-                    body="\n\n".join(part for part in (body, extra_body) if part),
-                    link=order.get_absolute_url(),
-                )
-    except ConcurrentTransition:
-        fsm.set_field_values(order, before)  # the transaction rolled back: so does the copy
-        raise OrderChangedMeanwhile() from None
-    except Exception:
-        fsm.set_field_values(order, before)
-        raise
+    order_check_transition(order=locked, name=name, by=by)
+    from_status = locked.status
+    getattr(locked, name)(*args)
+    locked.status_changed_at = timezone.now()
+    locked.save()
+    event = OrderEvent.objects.create(
+        order=locked,
+        from_status=from_status,
+        to_status=locked.status,
+        transition=name,
+        actor=by,
+        note=note,
+        shopper_visible=shopper_visible,
+    )
+    notice = _notice(locked, name, from_status)
+    # Shoppers are not told what they just did themselves, except for the payment receipt
+    # (DESIGN section 8: "order paid").
+    acted_by_shopper = by is not None and by.pk == locked.shopper_id and name != "pay"
+    if notice and not acted_by_shopper:
+        kind, title, body = notice
+        notify(
+            user=locked.shopper,
+            event=kind,
+            title=title,
+            body="\n\n".join(part for part in (body, extra_body) if part),
+            link=locked.get_absolute_url(),
+        )
     return event
+
+
+def _transition(*, order: Order, name: str, expected_status: str | None, **apply) -> Order:
+    """One transition in its own unit of work; `apply` goes to order_apply_transition."""
+    with order_locked(order, expected_status=expected_status) as locked:
+        order_apply_transition(locked=locked, name=name, **apply)
+    return locked
 
 
 def clean_tracking(tracking: str) -> str:
@@ -219,20 +242,7 @@ def decision_deadline_from_now():
     return timezone.now() + timedelta(hours=settings.QC_DECISION_HOURS)
 
 
-def order_lock(*, order: Order) -> Order:
-    """Lock the order's row for the rest of the transaction and return the fresh copy.
-
-    Money-moving services lock the order first, then ledger accounts, always in that order.
-    A copy that no longer matches the database is refused as changed meanwhile.
-    """
-    locked = Order.objects.select_for_update(of=("self",)).select_related("shopper").get(pk=order.pk)
-    if locked.status != order.status:
-        order_copy_state(into=order, source=locked)
-        raise OrderChangedMeanwhile()
-    return locked
-
-
-def order_place(*, shopper, **fields) -> Order:
+def order_place(*, shopper: "User", **fields) -> Order:
     """Create an order awaiting payment, with its first timeline line."""
     with transaction.atomic():
         order = Order.objects.create(shopper=shopper, **fields)
@@ -243,8 +253,8 @@ def order_place(*, shopper, **fields) -> Order:
 # --- Shopper actions ------------------------------------------------------------------------
 
 
-def order_keep(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return order_transition(
+def order_keep(*, order: Order, by: "User", expected_status: str | None = None) -> Order:
+    return _transition(
         order=order, name="keep", by=by, note=_("Kept despite the QC issues."), expected_status=expected_status
     )
 
@@ -252,23 +262,21 @@ def order_keep(*, order: Order, by, expected_status: str | None = None) -> Order
 # --- Staff actions --------------------------------------------------------------------------
 
 
-def order_purchase(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return order_transition(order=order, name="purchase", by=by, expected_status=expected_status)
+def order_purchase(*, order: Order, by: "User", expected_status: str | None = None) -> Order:
+    return _transition(order=order, name="purchase", by=by, expected_status=expected_status)
 
 
-def order_ship_to_warehouse(*, order: Order, by, tracking: str, expected_status: str | None = None) -> OrderEvent:
+def order_ship_to_warehouse(*, order: Order, by: "User", tracking: str, expected_status: str | None = None) -> Order:
     tracking = clean_tracking(tracking)
-    return order_transition(
-        order=order, name="ship_to_warehouse", by=by, args=(tracking,), expected_status=expected_status
-    )
+    return _transition(order=order, name="ship_to_warehouse", by=by, args=(tracking,), expected_status=expected_status)
 
 
-def order_receive(*, order: Order, by, expected_status: str | None = None) -> OrderEvent:
-    return order_transition(order=order, name="receive", by=by, expected_status=expected_status)
+def order_receive(*, order: Order, by: "User", expected_status: str | None = None) -> Order:
+    return _transition(order=order, name="receive", by=by, expected_status=expected_status)
 
 
-def order_pass_qc(*, order: Order, by, note: str = "", expected_status: str | None = None) -> OrderEvent:
-    return order_transition(
+def order_pass_qc(*, order: Order, by: "User", note: str = "", expected_status: str | None = None) -> Order:
+    return _transition(
         order=order,
         name="pass_qc",
         by=by,
@@ -279,10 +287,10 @@ def order_pass_qc(*, order: Order, by, note: str = "", expected_status: str | No
 
 
 def order_fail_qc(
-    *, order: Order, by, note: str = "", summary: str = "", expected_status: str | None = None
-) -> OrderEvent:
+    *, order: Order, by: "User", note: str = "", summary: str = "", expected_status: str | None = None
+) -> Order:
     """Fail QC and open the decision window; `summary` (photos, defects) goes into the alert."""
-    return order_transition(
+    return _transition(
         order=order,
         name="fail_qc",
         by=by,
@@ -296,13 +304,19 @@ def order_fail_qc(
 # --- System actions -------------------------------------------------------------------------
 
 
-def order_expire_decision(*, order: Order) -> OrderEvent:
-    return order_transition(
-        order=order,
+def _expire_decision(locked: Order) -> None:
+    order_apply_transition(
+        locked=locked,
         name="expire_decision",
         by=None,
         note=_("The decision window closed without a choice, so the item is kept."),
     )
+
+
+def order_expire_decision(*, order: Order) -> Order:
+    with order_locked(order) as locked:
+        _expire_decision(locked)
+    return locked
 
 
 def order_remind_decision(*, order_id: int) -> bool:
@@ -311,7 +325,7 @@ def order_remind_decision(*, order_id: int) -> bool:
     Locks the order so two runs of the job cannot both remind.
     """
     with transaction.atomic():
-        order = Order.objects.select_for_update(of=("self",)).select_related("shopper").filter(pk=order_id).first()
+        order = _locked_row(order_id)
         if (
             order is None
             or order.status != Status.QC_FAILED
@@ -339,10 +353,10 @@ def order_remind_decision(*, order_id: int) -> bool:
 def order_expire_due_decision(*, order_id: int) -> bool:
     """Close the decision window of one order whose deadline passed. Returns whether it did."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        order = _locked_row(order_id)
         if order is None or order.status != Status.QC_FAILED or order.decision_window_open():
             return False
-        order_expire_decision(order=order)
+        _expire_decision(order)
     return True
 
 
@@ -358,7 +372,4 @@ STAFF_ACTIONS = {
 
 def transition_needs(name: str) -> tuple[str, ...]:
     """What the staff form of a transition asks for: ("tracking",), ("note",), ("tracking", "price")..."""
-    for t in getattr(Order, name)._django_fsm.transitions.values():
-        if t.custom.get("needs"):
-            return tuple(t.custom["needs"])
-    return ()
+    return fsm.transition_needs(Order, name)

@@ -356,15 +356,18 @@ class InspectionAdmin(admin.ModelAdmin):
         if not request.user.has_perm(PERM_COMPLETE):
             raise PermissionDenied
         try:
-            services.inspection_complete(inspection=obj, by=request.user, result=verdict)
+            inspection = services.inspection_complete(inspection=obj, by=request.user, result=verdict)
         except services.QCError as error:
             self.message_user(request, str(error), messages.ERROR)
             return redirect("admin:qc_inspection_change", obj.pk)
-        obj.refresh_from_db()
         self.message_user(
             request,
             gettext("Round %(round)s of order %(number)s: %(result)s. The shopper has been notified.")
-            % {"round": obj.round_number, "number": obj.order.number, "result": obj.get_result_display()},
+            % {
+                "round": inspection.round_number,
+                "number": inspection.order.number,
+                "result": inspection.get_result_display(),
+            },
             messages.SUCCESS,
         )
         return redirect("admin:qc_qcqueueitem_changelist")

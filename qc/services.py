@@ -55,17 +55,14 @@ def inspection_open(*, order: Order, by) -> Inspection:
         return Inspection.objects.create(order=locked, round_number=last + 1, inspector=by)
 
 
-def order_receive_and_open_round(*, order: Order, by, expected_status: str | None = None) -> Inspection:
+def order_receive_and_open_round(*, order: Order, by, expected_status: str | None = None) -> tuple[Order, Inspection]:
     """Receive an order at the warehouse and open its next QC round, in one transaction
     (round 1 on arrival, round 2 when an exchange's replacement arrives...)."""
     with transaction.atomic():
-        order_receive(order=order, by=by, expected_status=expected_status)
-        inspection = inspection_open(order=order, by=by)
-        if not by.has_perm(PERM_COMPLETE):
-            # Support may receive parcels, but the round is an inspector's to take.
-            Inspection.objects.filter(pk=inspection.pk).update(inspector=None)
-            inspection.inspector = None
-        return inspection
+        order = order_receive(order=order, by=by, expected_status=expected_status)
+        # Support may receive parcels, but the round is an inspector's to take.
+        inspection = inspection_open(order=order, by=by if by.has_perm(PERM_COMPLETE) else None)
+    return order, inspection
 
 
 def _summary(inspection: Inspection, photo_count: int, defects: list[Defect]) -> str:
@@ -87,7 +84,8 @@ def _summary(inspection: Inspection, photo_count: int, defects: list[Defect]) ->
 
 def inspection_complete(*, inspection: Inspection, by, result: str) -> Inspection:
     """Pass or fail an open round: the order moves (passed -> stored; failed -> qc_failed with
-    the decision deadline) and the shopper is notified, all in one transaction.
+    the decision deadline) and the shopper is notified, all in one transaction. Returns the
+    completed round with its moved order.
 
     Fail needs at least one photo and one defect; pass needs at least one photo.
     """
@@ -114,18 +112,20 @@ def inspection_complete(*, inspection: Inspection, by, result: str) -> Inspectio
             order = locked.order
             expected = Order.Status.AWAITING_QC
             if result == Result.PASSED:
-                order_pass_qc(order=order, by=by, note=locked.public_note, expected_status=expected)
+                order = order_pass_qc(order=order, by=by, note=locked.public_note, expected_status=expected)
             else:
                 summary = _summary(locked, photo_count, defects)
-                order_fail_qc(order=order, by=by, note=locked.public_note, summary=summary, expected_status=expected)
+                order = order_fail_qc(
+                    order=order, by=by, note=locked.public_note, summary=summary, expected_status=expected
+                )
             locked.result = result
             locked.inspector = by
             locked.completed_at = timezone.now()
             locked.save(update_fields=["result", "inspector", "completed_at"])
+            locked.order = order
     except OrderActionError as error:
         raise QCError(str(error)) from None
-    inspection.refresh_from_db()
-    return inspection
+    return locked
 
 
 # --- Photos ---------------------------------------------------------------------------------

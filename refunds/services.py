@@ -209,16 +209,14 @@ def wallet_adjust(*, user, amount: Decimal, by, reason: str, token: str) -> Ledg
 def order_pay(*, order: Order, by, expected_status: str | None = None, expected_total: Decimal | None = None) -> Order:
     """Pay an order from the shopper's balance (the whole total, at once). `expected_total` is
     the amount the Pay button showed: if the order's amounts changed since, nothing is charged."""
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
+    with orders.order_locked(order, expected_status=expected_status) as locked:
         total = money(locked.total)
         if expected_total is not None and money(expected_total) != total:
             raise QuoteChanged()
-        orders.order_transition(
-            order=locked,
+        orders.order_apply_transition(
+            locked=locked,
             name="pay",
             by=by,
-            expected_status=expected_status,
             extra_body=_("¥%(total)s was paid from your balance.") % {"total": total},
         )
         ledger_post(
@@ -229,8 +227,7 @@ def order_pay(*, order: Order, by, expected_status: str | None = None, expected_
             order=locked,
             by=by,
         )
-    orders.order_copy_state(into=order, source=locked)
-    return order
+    return locked
 
 
 def order_place_and_pay(*, shopper, **fields) -> Order:
@@ -261,29 +258,24 @@ def _refund_whole_payment(*, locked: Order, by, reason: str) -> LedgerTransactio
 
 def order_cancel(*, order: Order, by, note: str = "", expected_status: str | None = None) -> Order:
     """Cancel before purchase; a paid order is refunded to the balance at once."""
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        orders.order_transition(order=locked, name="cancel", by=by, note=note, expected_status=expected_status)
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        orders.order_apply_transition(locked=locked, name="cancel", by=by, note=note)
         _refund_whole_payment(locked=locked, by=by, reason=note)
-    orders.order_copy_state(into=order, source=locked)
-    return order
+    return locked
 
 
 def order_mark_out_of_stock(*, order: Order, by, note: str = "", expected_status: str | None = None) -> Order:
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
+    with orders.order_locked(order, expected_status=expected_status) as locked:
         refundable = order_refundable(order=locked)
-        orders.order_transition(
-            order=locked,
+        orders.order_apply_transition(
+            locked=locked,
             name="mark_out_of_stock",
             by=by,
             note=note,
-            expected_status=expected_status,
             extra_body=_("¥%(amount)s is back on your balance.") % {"amount": refundable},
         )
         _refund_whole_payment(locked=locked, by=by, reason=note)
-    orders.order_copy_state(into=order, source=locked)
-    return order
+    return locked
 
 
 # --- Decisions ------------------------------------------------------------------------------
@@ -308,18 +300,17 @@ def _next_round(order: Order) -> int:
 
 def order_request_refund(
     *, order: Order, by, expected_total: Decimal | None = None, reason: str = "", expected_status: str | None = None
-) -> ReturnRequest:
+) -> tuple[Order, ReturnRequest]:
     """Start a return for a refund. The quote the shopper confirmed is stored and later credited."""
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        orders.order_check_transition(order=locked, name="request_refund", by=by, expected_status=expected_status)
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        orders.order_check_transition(order=locked, name="request_refund", by=by)
         quote = order_quote_refund(order=locked)
         _check_quote(quote, expected_total)
         if quote.total <= ZERO:
             raise OrderActionError(
                 _("Nothing would come back: the return fee is more than the refund. Keep the item.")
             )
-        orders.order_transition(order=locked, name="request_refund", by=by, expected_status=expected_status)
+        orders.order_apply_transition(locked=locked, name="request_refund", by=by)
         request = ReturnRequest.objects.create(
             order=locked,
             round=_next_round(locked),
@@ -329,8 +320,7 @@ def order_request_refund(
             quote=quote.as_json(),
             requested_by=by,
         )
-    orders.order_copy_state(into=order, source=locked)
-    return request
+    return locked, request
 
 
 def order_request_exchange(
@@ -342,21 +332,19 @@ def order_request_exchange(
     expected_total: Decimal | None = None,
     reason: str = "",
     expected_status: str | None = None,
-) -> ReturnRequest:
+) -> tuple[Order, ReturnRequest]:
     """Start an exchange; a positive price difference (and the fee on a change of mind) is paid now."""
     if not new_option.strip():
         raise OrderActionError(_("Say which size or colour you want instead."))
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        orders.order_check_transition(order=locked, name="request_exchange", by=by, expected_status=expected_status)
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        orders.order_check_transition(order=locked, name="request_exchange", by=by)
         quote = order_quote_exchange(order=locked, new_unit_price=new_unit_price)
         _check_quote(quote, expected_total)
-        orders.order_transition(
-            order=locked,
+        orders.order_apply_transition(
+            locked=locked,
             name="request_exchange",
             by=by,
             note=_("Exchange for: %(option)s") % {"option": new_option.strip()},
-            expected_status=expected_status,
         )
         request = ReturnRequest.objects.create(
             order=locked,
@@ -373,8 +361,7 @@ def order_request_exchange(
             _post_exchange_difference(
                 locked=locked, request=request, goods=quote.goods, fee=quote.fee, by=by, stage="pay"
             )
-    orders.order_copy_state(into=order, source=locked)
-    return request
+    return locked, request
 
 
 def _post_exchange_difference(
@@ -409,53 +396,45 @@ def _post_exchange_difference(
 # --- Returns, run by staff ------------------------------------------------------------------
 
 
-def _open_request(order: Order, name: str, by, expected_status: str | None) -> ReturnRequest:
+def _open_request(order: Order, name: str, by) -> ReturnRequest:
     """The return being run, once transition `name` is known to be allowed."""
-    orders.order_check_transition(order=order, name=name, by=by, expected_status=expected_status)
+    orders.order_check_transition(order=order, name=name, by=by)
     request = order.return_requests.filter(resolved_at__isnull=True).order_by("-round").first()
     if request is None:
         raise OrderActionError(_("This order has no open return request."))
     return request
 
 
-def return_ship(*, order: Order, by, tracking: str, expected_status: str | None = None) -> ReturnRequest:
+def return_ship(*, order: Order, by, tracking: str, expected_status: str | None = None) -> tuple[Order, ReturnRequest]:
     tracking = orders.clean_tracking(tracking)
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        request = _open_request(locked, "ship_return", by, expected_status)
-        orders.order_transition(
-            order=locked, name="ship_return", by=by, args=(tracking,), expected_status=expected_status
-        )
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_request(locked, "ship_return", by)
+        orders.order_apply_transition(locked=locked, name="ship_return", by=by, args=(tracking,))
         request.return_tracking, request.shipped_at = tracking, timezone.now()
         request.save(update_fields=["return_tracking", "shipped_at"])
-    orders.order_copy_state(into=order, source=locked)
-    return request
+    return locked, request
 
 
-def return_seller_received(*, order: Order, by, expected_status: str | None = None) -> ReturnRequest:
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        request = _open_request(locked, "seller_received", by, expected_status)
-        orders.order_transition(order=locked, name="seller_received", by=by, expected_status=expected_status)
+def return_seller_received(*, order: Order, by, expected_status: str | None = None) -> tuple[Order, ReturnRequest]:
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_request(locked, "seller_received", by)
+        orders.order_apply_transition(locked=locked, name="seller_received", by=by)
         request.seller_received_at = timezone.now()
         request.save(update_fields=["seller_received_at"])
-    orders.order_copy_state(into=order, source=locked)
-    return request
+    return locked, request
 
 
-def return_seller_refused(*, order: Order, by, note: str, expected_status: str | None = None) -> ReturnRequest:
+def return_seller_refused(
+    *, order: Order, by, note: str, expected_status: str | None = None
+) -> tuple[Order, ReturnRequest]:
     if not (note or "").strip():
         raise OrderActionError(_("Say what the seller answered."))
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        request = _open_request(locked, "seller_refused", by, expected_status)
-        orders.order_transition(
-            order=locked, name="seller_refused", by=by, note=note.strip(), expected_status=expected_status
-        )
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_request(locked, "seller_refused", by)
+        orders.order_apply_transition(locked=locked, name="seller_refused", by=by, note=note.strip())
         request.seller_response, request.seller_responded_at = note.strip(), timezone.now()
         request.save(update_fields=["seller_response", "seller_responded_at"])
-    orders.order_copy_state(into=order, source=locked)
-    return request
+    return locked, request
 
 
 def _credit_refund(
@@ -492,12 +471,11 @@ def _credited_body(txn: LedgerTransaction | None) -> str:
 
 def _resolve_with_credit(
     *, order: Order, by, name: str, source: str, kind: str, outcome: str, note: str, expected_status: str | None
-) -> LedgerTransaction | None:
+) -> tuple[Order, LedgerTransaction | None]:
     """Close the open return with a credit to the shopper (confirm_refund or compensate), once:
     the key is `<kind>:<order>:<round>`, and the order row is locked first."""
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        request = _open_request(locked, name, by, expected_status)
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_request(locked, name, by)
         if request.kind == ReturnRequest.Kind.EXCHANGE:
             # An exchange that ends in a refund returns what the shopper paid for the order.
             request.quote = refused_exchange_quote(
@@ -506,21 +484,13 @@ def _resolve_with_credit(
         txn = _credit_refund(
             locked=locked, request=request, by=by, source=source, kind=kind, key=f"{kind}:{locked.pk}:{request.round}"
         )
-        orders.order_transition(
-            order=locked,
-            name=name,
-            by=by,
-            note=note,
-            expected_status=expected_status,
-            extra_body=_credited_body(txn),
-        )
+        orders.order_apply_transition(locked=locked, name=name, by=by, note=note, extra_body=_credited_body(txn))
         request.resolved_at, request.outcome = timezone.now(), outcome
         request.save(update_fields=["quote", "resolved_at", "outcome"])
-    orders.order_copy_state(into=order, source=locked)
-    return txn
+    return locked, txn
 
 
-def refund_confirm(*, order: Order, by, expected_status: str | None = None) -> LedgerTransaction | None:
+def refund_confirm(*, order: Order, by, expected_status: str | None = None) -> tuple[Order, LedgerTransaction | None]:
     """The seller refunded: credit the shopper's balance with the quoted amount, once."""
     return _resolve_with_credit(
         order=order,
@@ -546,15 +516,14 @@ def _parse_price(value) -> Decimal:
 
 def exchange_replacement_shipped(
     *, order: Order, by, tracking: str, price=None, expected_status: str | None = None
-) -> ReturnRequest:
+) -> tuple[Order, ReturnRequest]:
     """The seller sent the new option. Staff confirm its real unit `price` (the shopper only
     proposed one, and confirmed a quote for it). It may not exceed the proposal: the shopper
     never agreed to pay more. A lower price credits the shopper the difference, settled against
     what they paid when requesting; the order then describes the new option."""
     tracking = orders.clean_tracking(tracking)
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        request = _open_request(locked, "replacement_shipped", by, expected_status)
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_request(locked, "replacement_shipped", by)
         proposed = request.new_unit_price if request.new_unit_price is not None else locked.unit_price
         confirmed = _parse_price(price if price not in (None, "") else proposed)
         if confirmed > proposed:
@@ -578,24 +547,18 @@ def exchange_replacement_shipped(
         )
         locked.option_text = request.new_option
         locked.unit_price = confirmed
-        orders.order_transition(
-            order=locked,
-            name="replacement_shipped",
-            by=by,
-            args=(tracking,),
-            expected_status=expected_status,
-            extra_body=_credited_body(txn),
+        orders.order_apply_transition(
+            locked=locked, name="replacement_shipped", by=by, args=(tracking,), extra_body=_credited_body(txn)
         )
         request.new_unit_price, request.quote = confirmed, final.as_json()
         request.resolved_at, request.outcome = timezone.now(), "replacement_shipped"
         request.save(update_fields=["new_unit_price", "quote", "resolved_at", "outcome"])
-    orders.order_copy_state(into=order, source=locked)
-    return request
+    return locked, request
 
 
 def refusal_compensate(
     *, order: Order, by, note: str = "", expected_status: str | None = None
-) -> LedgerTransaction | None:
+) -> tuple[Order, LedgerTransaction | None]:
     """The seller refused: the platform refunds the shopper itself, as the return's quote says."""
     return _resolve_with_credit(
         order=order,
@@ -609,24 +572,22 @@ def refusal_compensate(
     )
 
 
-def refusal_restock(*, order: Order, by, note: str = "", expected_status: str | None = None) -> ReturnRequest:
+def refusal_restock(
+    *, order: Order, by, note: str = "", expected_status: str | None = None
+) -> tuple[Order, ReturnRequest]:
     """The seller refused and the item goes back to the warehouse as it is. An exchange's paid
     difference (and fee) is given back: the shopper keeps the option they had."""
-    with transaction.atomic():
-        locked = orders.order_lock(order=order)
-        request = _open_request(locked, "restock", by, expected_status)
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_request(locked, "restock", by)
         extra = ""
         paid = LedgerTransaction.objects.filter(idempotency_key=f"exchange-pay:{locked.pk}:{request.round}").first()
         if paid is not None:
             reversal = ledger_reverse(txn=paid, by=by, reason=_("The seller refused the exchange."))
             extra = _credited_body(reversal)
-        orders.order_transition(
-            order=locked, name="restock", by=by, note=note, expected_status=expected_status, extra_body=extra
-        )
+        orders.order_apply_transition(locked=locked, name="restock", by=by, note=note, extra_body=extra)
         request.resolved_at, request.outcome = timezone.now(), "restocked"
         request.save(update_fields=["resolved_at", "outcome"])
-    orders.order_copy_state(into=order, source=locked)
-    return request
+    return locked, request
 
 
 # The order admin's money and return buttons (added to orders' own in refunds/admin.py).

@@ -73,56 +73,56 @@ class LedgerMachine(RuleBasedStateMachine):
         services.order_cancel(order=order, by=order.shopper)
         self.expected[order.shopper_id] += order.total
 
-    def _to_qc_failed(self, order: Order) -> None:
-        orders.order_purchase(order=order, by=self.staff)
-        orders.order_ship_to_warehouse(order=order, by=self.staff, tracking="YT00000001")
-        orders.order_receive(order=order, by=self.staff)
-        orders.order_fail_qc(order=order, by=self.staff)
-        order.refresh_from_db()
+    def _to_qc_failed(self, order: Order) -> Order:
+        order = orders.order_purchase(order=order, by=self.staff)
+        order = orders.order_ship_to_warehouse(order=order, by=self.staff, tracking="YT00000001")
+        order = orders.order_receive(order=order, by=self.staff)
+        return orders.order_fail_qc(order=order, by=self.staff)
 
     @precondition(lambda self: self.paid)
     @rule(pick=st.integers(0, 100))
     def refund_after_qc_failure(self, pick):
-        order = self.paid.pop(pick % len(self.paid))
-        self._to_qc_failed(order)
+        order = self._to_qc_failed(self.paid.pop(pick % len(self.paid)))
         quote = services.order_quote_refund(order=order)
-        services.order_request_refund(order=order, by=order.shopper, expected_total=quote.total)
-        services.return_ship(order=order, by=self.staff, tracking="SF00000001")
-        services.return_seller_received(order=order, by=self.staff)
-        txn = services.refund_confirm(order=order, by=self.staff)
+        order, _ = services.order_request_refund(order=order, by=order.shopper, expected_total=quote.total)
+        order, _ = services.return_ship(order=order, by=self.staff, tracking="SF00000001")
+        order, _ = services.return_seller_received(order=order, by=self.staff)
+        order, txn = services.refund_confirm(order=order, by=self.staff)
         assert txn.entries.get(account__kind="wallet").amount == quote.total == order.total
         self.expected[order.shopper_id] += quote.total
 
     @precondition(lambda self: self.paid)
     @rule(pick=st.integers(0, 100), new_price=cents)
     def exchange_after_qc_failure(self, pick, new_price):
-        order = self.paid.pop(pick % len(self.paid))
-        self._to_qc_failed(order)
+        order = self._to_qc_failed(self.paid.pop(pick % len(self.paid)))
         quote = services.order_quote_exchange(order=order, new_unit_price=new_price)
         assert quote.total == (new_price - order.unit_price) * order.quantity
         try:
-            services.order_request_exchange(order=order, by=order.shopper, new_option="L", new_unit_price=new_price)
+            order, _ = services.order_request_exchange(
+                order=order, by=order.shopper, new_option="L", new_unit_price=new_price
+            )
         except services.InsufficientBalance:
             assert quote.total > self.expected[order.shopper_id]
             return
         self.expected[order.shopper_id] -= quote.to_pay
-        services.return_ship(order=order, by=self.staff, tracking="SF00000001")
+        order, _ = services.return_ship(order=order, by=self.staff, tracking="SF00000001")
         services.exchange_replacement_shipped(order=order, by=self.staff, tracking="ZT00000001")
         self.expected[order.shopper_id] += quote.to_credit
 
     @precondition(lambda self: self.paid)
     @rule(pick=st.integers(0, 100), new_price=cents)
     def exchange_refused_then_compensated(self, pick, new_price):
-        order = self.paid.pop(pick % len(self.paid))
-        self._to_qc_failed(order)
+        order = self._to_qc_failed(self.paid.pop(pick % len(self.paid)))
         quote = services.order_quote_exchange(order=order, new_unit_price=new_price)
         try:
-            services.order_request_exchange(order=order, by=order.shopper, new_option="L", new_unit_price=new_price)
+            order, _ = services.order_request_exchange(
+                order=order, by=order.shopper, new_option="L", new_unit_price=new_price
+            )
         except services.InsufficientBalance:
             return
         self.expected[order.shopper_id] -= quote.to_pay
-        services.return_ship(order=order, by=self.staff, tracking="SF00000001")
-        services.return_seller_refused(order=order, by=self.staff, note="No.")
+        order, _ = services.return_ship(order=order, by=self.staff, tracking="SF00000001")
+        order, _ = services.return_seller_refused(order=order, by=self.staff, note="No.")
         services.refusal_compensate(order=order, by=self.staff)
         # The seller was at fault: everything paid for the order comes back.
         self.expected[order.shopper_id] += order.total + quote.to_pay

@@ -72,7 +72,7 @@ def test_cancel_before_purchase_refunds_everything_at_once(shopper, status):
         fund(shopper, "10.00")
     before = wallet(shopper)
 
-    services.order_cancel(order=order, by=shopper)
+    order = services.order_cancel(order=order, by=shopper)
 
     assert order.status == S.CANCELLED
     assert wallet(shopper) == before + (order.total if status == S.PAID else 0)
@@ -90,23 +90,21 @@ def test_out_of_stock_refunds_and_tells_the_shopper(shopper, support):
 
 
 def _fail(order, inspector):
-    order_fail_qc(order=order, by=inspector)
-    order.refresh_from_db()
+    return order_fail_qc(order=order, by=inspector)
 
 
 def test_qc_failed_refund_quote_is_item_and_shipping_without_fees_and_is_what_is_credited(shopper, support, inspector):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC, quantity=2)
-    _fail(order, inspector)
+    order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC, quantity=2), inspector)
 
     quote = services.order_quote_refund(order=order)
     assert [line.amount for line in quote.lines] == [D("258.00"), D("8.00")]
     assert (quote.total, quote.fee, quote.fault) == (D("266.00"), 0, "seller")
 
-    request = services.order_request_refund(order=order, by=shopper, expected_total=quote.total)
+    order, request = services.order_request_refund(order=order, by=shopper, expected_total=quote.total)
     assert Quote.from_json(request.quote) == quote
-    services.return_ship(order=order, by=support, tracking="SF12345678")
-    services.return_seller_received(order=order, by=support)
-    txn = services.refund_confirm(order=order, by=support)
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_received(order=order, by=support)
+    order, txn = services.refund_confirm(order=order, by=support)
 
     credited = txn.entries.get(account__kind="wallet").amount
     assert credited == quote.total
@@ -118,17 +116,15 @@ def test_qc_failed_refund_quote_is_item_and_shipping_without_fees_and_is_what_is
 
 def test_change_of_mind_refund_keeps_shipping_and_deducts_the_fee(shopper, support, inspector, settings):
     settings.RETURN_SHIPPING_FEE = D("15.00")
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    order_pass_qc(order=order, by=inspector)
-    order.refresh_from_db()
+    order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
 
     quote = services.order_quote_refund(order=order)
     assert [line.amount for line in quote.lines] == [D("129.00"), D("0.00"), D("-15.00")]
     assert (quote.total, quote.fault) == (D("114.00"), "shopper")
 
-    services.order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
-    services.return_ship(order=order, by=support, tracking="SF12345678")
-    services.return_seller_received(order=order, by=support)
+    order, _ = services.order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_received(order=order, by=support)
     services.refund_confirm(order=order, by=support)
 
     assert wallet(shopper) == D("114.00")
@@ -137,9 +133,7 @@ def test_change_of_mind_refund_keeps_shipping_and_deducts_the_fee(shopper, suppo
 
 
 def test_a_stale_quote_is_refused(shopper, inspector, settings):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    order_pass_qc(order=order, by=inspector)
-    order.refresh_from_db()
+    order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
     settings.RETURN_SHIPPING_FEE = D("20.00")  # the fee changed after the shopper saw the quote
 
     with pytest.raises(services.QuoteChanged):
@@ -163,7 +157,7 @@ def test_a_refund_never_exceeds_what_was_paid(shopper, support, inspector):
         description="partial refund",
         order=order,
     )
-    _fail(order, inspector)
+    order = _fail(order, inspector)
 
     quote = services.order_quote_refund(order=order)
 
@@ -172,33 +166,30 @@ def test_a_refund_never_exceeds_what_was_paid(shopper, support, inspector):
 
 
 def test_exchange_with_a_higher_price_pays_the_difference_when_requesting(shopper, support, inspector):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC, quantity=2)
-    _fail(order, inspector)
+    order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC, quantity=2), inspector)
     fund(shopper, "50.00")
 
     quote = services.order_quote_exchange(order=order, new_unit_price=D("139.00"))
     assert quote.total == D("20.00")
-    services.order_request_exchange(
+    order, _ = services.order_request_exchange(
         order=order, by=shopper, new_option="L", new_unit_price=D("139.00"), expected_total=quote.total
     )
     assert wallet(shopper) == D("30.00")
 
-    services.return_ship(order=order, by=support, tracking="SF12345678")
-    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
-    order.refresh_from_db()
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
     assert (order.status, order.option_text, order.unit_price) == (S.AWAITING_REPLACEMENT, "L", D("139.00"))
     assert wallet(shopper) == D("30.00")  # nothing more moves when it ships
 
 
 def test_exchange_with_a_lower_price_credits_the_difference_when_the_replacement_ships(shopper, support, inspector):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    _fail(order, inspector)
+    order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
 
     quote = services.order_quote_exchange(order=order, new_unit_price=D("99.00"))
     assert quote.total == D("-30.00")
-    services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("99.00"))
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("99.00"))
     assert wallet(shopper) == 0
-    services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
     services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
 
     assert wallet(shopper) == D("30.00")
@@ -206,8 +197,7 @@ def test_exchange_with_a_lower_price_credits_the_difference_when_the_replacement
 
 
 def test_exchange_with_too_little_balance_says_how_much_to_top_up_and_changes_nothing(shopper, inspector):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    _fail(order, inspector)
+    order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
 
     with pytest.raises(services.InsufficientBalance, match=r"top up ¥10.00"):
         services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
@@ -217,13 +207,12 @@ def test_exchange_with_too_little_balance_says_how_much_to_top_up_and_changes_no
 
 
 def test_seller_refused_then_platform_compensates_the_quoted_refund(shopper, support, inspector):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    _fail(order, inspector)
-    services.order_request_refund(order=order, by=shopper)
-    services.return_ship(order=order, by=support, tracking="SF12345678")
-    services.return_seller_refused(order=order, by=support, note="Seller says it was perfect.")
+    order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
+    order, _ = services.order_request_refund(order=order, by=shopper)
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_refused(order=order, by=support, note="Seller says it was perfect.")
 
-    services.refusal_compensate(order=order, by=support)
+    order, _ = services.refusal_compensate(order=order, by=support)
 
     assert order.status == S.REFUNDED
     assert wallet(shopper) == order.total
@@ -231,21 +220,19 @@ def test_seller_refused_then_platform_compensates_the_quoted_refund(shopper, sup
 
 
 def test_restock_after_refusal_moves_no_money(shopper, support, inspector):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    _fail(order, inspector)
-    services.order_request_refund(order=order, by=shopper)
-    services.return_ship(order=order, by=support, tracking="SF12345678")
-    services.return_seller_refused(order=order, by=support, note="No.")
+    order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
+    order, _ = services.order_request_refund(order=order, by=shopper)
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_refused(order=order, by=support, note="No.")
 
-    services.refusal_restock(order=order, by=support)
+    order, _ = services.refusal_restock(order=order, by=support)
 
     assert order.status == S.STORED
     assert wallet(shopper) == 0
 
 
 def test_double_submission_of_a_decision_creates_one_request(shopper, inspector):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    _fail(order, inspector)
+    order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
     stale_copy = Order.objects.get(pk=order.pk)
 
     services.order_request_refund(order=order, by=shopper, expected_status=S.QC_FAILED)
@@ -256,11 +243,10 @@ def test_double_submission_of_a_decision_creates_one_request(shopper, inspector)
 
 
 def test_double_confirmation_of_a_refund_credits_once(shopper, support, inspector):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    _fail(order, inspector)
-    services.order_request_refund(order=order, by=shopper)
-    services.return_ship(order=order, by=support, tracking="SF12345678")
-    services.return_seller_received(order=order, by=support)
+    order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
+    order, _ = services.order_request_refund(order=order, by=shopper)
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_received(order=order, by=support)
     second_click = Order.objects.get(pk=order.pk)
 
     services.refund_confirm(order=order, by=support)
@@ -348,18 +334,14 @@ def test_a_refused_exchange_compensated_returns_what_was_paid_including_the_diff
     stay paid on a change of mind."""
     settings.RETURN_SHIPPING_FEE = D("15.00")
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    if fault_status == S.QC_FAILED:
-        _fail(order, inspector)
-    else:
-        order_pass_qc(order=order, by=inspector)
-        order.refresh_from_db()
+    order = _fail(order, inspector) if fault_status == S.QC_FAILED else order_pass_qc(order=order, by=inspector)
     fund(shopper, "25.00")
-    services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
     paid_for_order = services.order_refundable(order=order)
-    services.return_ship(order=order, by=support, tracking="SF12345678")
-    services.return_seller_refused(order=order, by=support, note="No exchange.")
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_refused(order=order, by=support, note="No exchange.")
 
-    txn = services.refusal_compensate(order=order, by=support)
+    order, txn = services.refusal_compensate(order=order, by=support)
 
     assert txn.entries.get(account__kind="wallet").amount == expected_back
     assert paid_for_order == D("137.00") + D("10.00") + (D("15.00") if fault_status == S.STORED else 0)
@@ -368,16 +350,19 @@ def test_a_refused_exchange_compensated_returns_what_was_paid_including_the_diff
 
 
 def _exchange_until_shipped_back(order, shopper, support, inspector, *, proposed: str):
-    _fail(order, inspector)
-    services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D(proposed))
-    services.return_ship(order=order, by=support, tracking="SF12345678")
+    order = _fail(order, inspector)
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D(proposed))
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    return order
 
 
 def test_the_credit_for_a_cheaper_option_follows_the_price_staff_confirm(shopper, support, inspector):
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)  # 129.00 + 8.00
-    _exchange_until_shipped_back(order, shopper, support, inspector, proposed="119.00")
+    order = _exchange_until_shipped_back(order, shopper, support, inspector, proposed="119.00")
 
-    request = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="109.00")
+    order, request = services.exchange_replacement_shipped(
+        order=order, by=support, tracking="ZT12345678", price="109.00"
+    )
 
     assert wallet_balance(user=shopper) == D("20.00")
     assert (order.unit_price, request.new_unit_price) == (D("109.00"), D("109.00"))
@@ -389,7 +374,7 @@ def test_a_price_above_what_the_shopper_agreed_to_is_refused_so_a_false_claim_ea
     shopper, support, inspector
 ):
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    _exchange_until_shipped_back(order, shopper, support, inspector, proposed="0.01")
+    order = _exchange_until_shipped_back(order, shopper, support, inspector, proposed="0.01")
 
     with pytest.raises(OrderActionError, match=r"agreed to ¥0.01, not ¥119.00"):
         services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="119.00")
@@ -401,14 +386,14 @@ def test_a_price_above_what_the_shopper_agreed_to_is_refused_so_a_false_claim_ea
 def test_a_dearer_exchange_is_paid_when_requesting_and_nothing_more_moves_when_it_ships(shopper, support, inspector):
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     fund(shopper, "10.00")
-    _fail(order, inspector)
-    services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("134.00"))
+    order = _fail(order, inspector)
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("134.00"))
     assert wallet_balance(user=shopper) == D("5.00")
-    services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
 
     with pytest.raises(OrderActionError, match=r"agreed to ¥134.00, not ¥144.00"):
         services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="144.00")
-    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="134.00")
+    order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="134.00")
 
     assert wallet_balance(user=shopper) == D("5.00")
     assert order.unit_price == D("134.00")
@@ -418,13 +403,11 @@ def test_a_change_of_mind_exchange_whose_difference_cancels_the_fee_ships_withou
     shopper, support, inspector, settings
 ):
     settings.RETURN_SHIPPING_FEE = D("15.00")
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    order_pass_qc(order=order, by=inspector)
-    order.refresh_from_db()
-    services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("114.00"))
-    services.return_ship(order=order, by=support, tracking="SF12345678")
+    order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("114.00"))
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
 
-    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+    order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
 
     assert (order.status, wallet_balance(user=shopper)) == (S.AWAITING_REPLACEMENT, 0)
 
@@ -454,14 +437,13 @@ def test_paying_refuses_when_the_amount_changed_since_the_page_showed_it(shopper
 
 @pytest.mark.parametrize("price", ["", "abc", "0", "-5", "NaN", "Infinity"])
 def test_a_missing_or_bad_confirmed_price_is_refused(shopper, support, inspector, price):
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    _fail(order, inspector)
-    services.order_request_exchange(order=order, by=shopper, new_option="S")
-    services.return_ship(order=order, by=support, tracking="SF12345678")
+    order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S")
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
     ReturnRequest.objects.filter(order=order).update(new_unit_price=None)
 
     if price == "":
-        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
+        order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
         assert order.unit_price == D("129.00")  # no price proposed or confirmed: unchanged
         return
     with pytest.raises(OrderActionError, match="unit price"):
@@ -473,12 +455,12 @@ def test_restock_after_a_refused_exchange_gives_the_paid_difference_back_and_clo
 ):
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     fund(shopper, "10.00")
-    _fail(order, inspector)
-    services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
-    services.return_ship(order=order, by=support, tracking="SF12345678")
-    services.return_seller_refused(order=order, by=support, note="No.")
+    order = _fail(order, inspector)
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_refused(order=order, by=support, note="No.")
 
-    services.refusal_restock(order=order, by=support)
+    order, _ = services.refusal_restock(order=order, by=support)
 
     assert wallet_balance(user=shopper) == D("10.00")
     assert (order.status, order.decision_deadline) == (S.STORED, None)
@@ -488,9 +470,7 @@ def test_restock_after_a_refused_exchange_gives_the_paid_difference_back_and_clo
 
 def test_a_return_that_would_refund_nothing_is_refused(shopper, inspector, settings):
     settings.RETURN_SHIPPING_FEE = D("200.00")
-    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    order_pass_qc(order=order, by=inspector)
-    order.refresh_from_db()
+    order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
 
     with pytest.raises(OrderActionError, match="Nothing would come back"):
         services.order_request_refund(order=order, by=shopper)
@@ -504,7 +484,8 @@ def test_confirming_a_return_of_an_unpaid_order_moves_no_money_and_does_not_cras
 
     ReturnRequestFactory(order=order)
 
-    assert services.refund_confirm(order=order, by=support) is None
+    order, txn = services.refund_confirm(order=order, by=support)
+    assert txn is None
     assert order.status == S.REFUNDED
     assert not LedgerTransaction.objects.exists()
 
