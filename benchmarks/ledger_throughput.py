@@ -5,7 +5,7 @@
 Creates (and afterwards drops) a scratch database `cssbuy_qc_bench` on that server, migrates it,
 gives each worker its own shopper with enough balance, then has 8 worker processes (like 8
 web workers; threads would only measure the GIL) pay orders through
-`refunds.services.order_pay` (the real service: order row lock, account locks, entries, cached
+`orders.services.order_pay` (the real service: order row lock, account locks, entries, cached
 balances, timeline event) and reports payments per second and the `ledger_check` result.
 """
 
@@ -65,9 +65,10 @@ def main() -> None:
     from django.db import connection
 
     from accounts.models import User
+    from ledger.selectors import ledger_violations
+    from ledger.services import wallet_topup
     from orders.models import Order
-    from refunds import services
-    from refunds.selectors import ledger_violations
+    from orders.services import order_pay
 
     try:
         call_command("migrate", verbosity=0)
@@ -75,7 +76,7 @@ def main() -> None:
         shoppers, orders = [], []
         for w in range(WORKERS):
             shopper = User.objects.create_user(email=f"bench{w}@example.com", password=None)
-            services.wallet_topup(
+            wallet_topup(
                 user=shopper, amount=price * PAYMENTS_PER_WORKER, by=None, reason="benchmark", token=f"bench-{w}"
             )
             shoppers.append(shopper)
@@ -99,7 +100,7 @@ def main() -> None:
         def work(w: int) -> None:
             barrier.wait()
             for order in orders[w]:
-                services.order_pay(order=order, by=shoppers[w])
+                order_pay(order=order, by=shoppers[w])
             connection.close()
 
         processes = [context.Process(target=work, args=(w,)) for w in range(WORKERS)]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "orders",
     "qc",
     "notifications",
+    "ledger",
     "refunds",
     "tickets",
     "demo",
@@ -77,7 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
-                "refunds.context_processors.balance",
+                "ledger.context_processors.balance",
             ],
         },
     },
@@ -170,7 +171,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "refunds-ledger-check": {"task": "refunds.tasks.check_ledger", "schedule": timedelta(hours=1)},
+    "ledger-check": {"task": "ledger.tasks.check_ledger", "schedule": timedelta(hours=1)},
     "orders-remind-due-decisions": {"task": "orders.tasks.remind_due_decisions", "schedule": timedelta(minutes=5)},
     "orders-expire-due-decisions": {"task": "orders.tasks.expire_due_decisions", "schedule": timedelta(minutes=1)},
     "notifications-sweep-unsent": {

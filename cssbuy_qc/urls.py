@@ -5,9 +5,9 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="orders:list", permanent=False)),
     path("accounts/", include("accounts.urls")),
-    path("orders/", include("refunds.order_urls")),
     path("orders/", include("orders.urls")),
-    path("balance/", include("refunds.urls")),
+    path("orders/", include("refunds.order_urls")),
+    path("balance/", include("ledger.urls")),
     path("notifications/", include("notifications.urls")),
     path("qc/", include("qc.urls")),
     path("tickets/", include("tickets.urls")),

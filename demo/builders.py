@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.roles import INSPECTORS, SUPPORT
 from demo.qc import seed_qc
 from demo.tickets import seed_tickets
+from ledger import services as ledger
 from notifications.models import Notification
 from orders import services
 from orders.models import Order, OrderEvent
@@ -90,8 +91,8 @@ def _step(name: str, order: Order, *, shopper, staff, inspector) -> Order:
     """Take `order` one step further through the real service; return the fresh order."""
     exchange_price = (order.unit_price + Decimal("10.00")) if order.pk % 2 else None
     calls = {
-        "pay": lambda: refunds.order_pay(order=order, by=shopper),
-        "cancel": lambda: refunds.order_cancel(order=order, by=shopper, note="Changed my mind about the colour."),
+        "pay": lambda: services.order_pay(order=order, by=shopper),
+        "cancel": lambda: services.order_cancel(order=order, by=shopper, note="Changed my mind about the colour."),
         "purchase": lambda: services.order_purchase(order=order, by=staff),
         "ship_to_warehouse": lambda: services.order_ship_to_warehouse(
             order=order, by=staff, tracking=f"YT{order.pk:010d}"
@@ -133,7 +134,7 @@ def _backdate(order: Order, start) -> None:
 
 def _orders_for(shopper, statuses, *, staff, inspector, offset: int) -> None:
     now = timezone.now()
-    refunds.wallet_topup(
+    ledger.wallet_topup(
         user=shopper, amount=Decimal("8000.00"), by=staff, reason="Alipay transfer 2026-11", token=f"demo-{shopper.pk}"
     )
     for i, status in enumerate(statuses):

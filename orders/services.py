@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -17,6 +18,10 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from common import fsm
+from common.errors import ActionRefused
+from ledger.models import ZERO, Account, LedgerTransaction, money
+from ledger.selectors import order_refundable
+from ledger.services import ledger_post, platform_account, wallet_for
 from notifications.models import Event
 from notifications.services import notify
 
@@ -29,7 +34,7 @@ Status = Order.Status
 TRACKING_RE = re.compile(r"^[A-Za-z0-9-]{4,64}$")
 
 
-class OrderActionError(Exception):
+class OrderActionError(ActionRefused):
     """An order action was refused; the message is fit to show the person who tried it."""
 
 
@@ -38,6 +43,11 @@ class OrderChangedMeanwhile(OrderActionError):
         super().__init__(
             message or _("This order was changed by someone else meanwhile. Reload the page and check its status.")
         )
+
+
+class QuoteChanged(OrderActionError):
+    def __init__(self):
+        super().__init__(_("The amounts changed since you looked. Check the new quote and confirm again."))
 
 
 def transition_label(name: str) -> str:
@@ -250,6 +260,82 @@ def order_place(*, shopper: "User", **fields) -> Order:
     return order
 
 
+# --- Paying and cancelling: the money moves through the ledger in the order's unit of work --
+
+
+def order_pay(
+    *, order: Order, by: "User", expected_status: str | None = None, expected_total: Decimal | None = None
+) -> Order:
+    """Pay an order from the shopper's balance (the whole total, at once). `expected_total` is
+    the amount the Pay button showed: if the order's amounts changed since, nothing is charged."""
+    with order_locked(order, expected_status=expected_status) as locked:
+        total = money(locked.total)
+        if expected_total is not None and money(expected_total) != total:
+            raise QuoteChanged()
+        order_apply_transition(
+            locked=locked,
+            name="pay",
+            by=by,
+            extra_body=_("¥%(total)s was paid from your balance.") % {"total": total},
+        )
+        ledger_post(
+            key=f"pay:{locked.pk}",
+            kind=LedgerTransaction.Kind.PAYMENT,
+            legs=[(wallet_for(user=locked.shopper), -total), (platform_account(Account.Kind.ORDER_PAYMENTS), total)],
+            description=_("Payment for order %(number)s") % {"number": locked.number},
+            order_id=locked.pk,
+            by=by,
+        )
+    return locked
+
+
+def order_place_and_pay(*, shopper: "User", **fields) -> Order:
+    """Place an order and pay it from the balance in one step; with too little balance nothing
+    is created or charged (InsufficientBalance says how much is missing)."""
+    with transaction.atomic():
+        return order_pay(order=order_place(shopper=shopper, **fields), by=shopper)
+
+
+def _refund_whole_payment(*, locked: Order, by: "User | None", reason: str) -> None:
+    refundable = order_refundable(order_id=locked.pk)
+    if refundable == ZERO:
+        return
+    ledger_post(
+        key=f"cancel-refund:{locked.pk}",
+        kind=LedgerTransaction.Kind.CANCEL_REFUND,
+        legs=[
+            (wallet_for(user=locked.shopper), refundable),
+            (platform_account(Account.Kind.ORDER_PAYMENTS), -refundable),
+        ],
+        description=_("Refund of cancelled order %(number)s") % {"number": locked.number},
+        order_id=locked.pk,
+        by=by,
+        reason=reason,
+    )
+
+
+def order_cancel(*, order: Order, by: "User", note: str = "", expected_status: str | None = None) -> Order:
+    """Cancel before purchase; a paid order is refunded to the balance at once."""
+    with order_locked(order, expected_status=expected_status) as locked:
+        order_apply_transition(locked=locked, name="cancel", by=by, note=note)
+        _refund_whole_payment(locked=locked, by=by, reason=note)
+    return locked
+
+
+def order_mark_out_of_stock(*, order: Order, by: "User", note: str = "", expected_status: str | None = None) -> Order:
+    with order_locked(order, expected_status=expected_status) as locked:
+        refundable = order_refundable(order_id=locked.pk)
+        order_apply_transition(
+            locked=locked,
+            name="mark_out_of_stock",
+            by=by,
+            note=note,
+            extra_body=_("¥%(amount)s is back on your balance.") % {"amount": refundable},
+        )
+        _refund_whole_payment(locked=locked, by=by, reason=note)
+    return locked
+
+
 # --- Shopper actions ------------------------------------------------------------------------
 
 
@@ -361,9 +447,11 @@ def order_expire_due_decision(*, order_id: int) -> bool:
 
 
 # The staff buttons in the order admin: transition name -> service. What each needs (a tracking
-# number, a note, a price) is declared on the transition as custom["needs"]. Apps built on orders add
-# their own (the money-moving ones live in refunds) by extending this in their admin.
+# number, a note, a price) is declared on the transition as custom["needs"]. Apps built on orders
+# add their own through their admin mixins (refunds the return steps, qc a receive that opens QC).
 STAFF_ACTIONS = {
+    "cancel": order_cancel,
+    "mark_out_of_stock": order_mark_out_of_stock,
     "purchase": order_purchase,
     "ship_to_warehouse": order_ship_to_warehouse,
     "receive": order_receive,

@@ -5,5 +5,9 @@ from . import views
 app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
+    path("new/", views.order_new, name="new"),
     path("<str:number>/", views.order_detail, name="detail"),
+    path("<str:number>/pay/", views.order_pay, name="pay"),
+    path("<str:number>/cancel/", views.order_cancel, name="cancel"),
+    path("<str:number>/keep/", views.order_keep, name="keep"),
 ]

@@ -1,7 +1,17 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from decimal import Decimal, InvalidOperation
 
-from . import selectors
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.errors import ActionRefused
+from ledger.selectors import wallet_balance
+
+from . import selectors, services
+from .forms import PlaceOrderForm
+from .pages import order_page, order_refused
 
 
 @login_required
@@ -12,5 +22,56 @@ def order_list(request):
 
 @login_required
 def order_detail(request, number: str):
+    return order_page(request, number=number)
+
+
+@login_required
+def order_new(request):
+    """Place an order and pay it from the balance in one step."""
+    form = PlaceOrderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.order_place_and_pay(shopper=request.user, **form.order_values())
+        except ActionRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Order %(number)s is placed and paid.") % {"number": order.number})
+            return redirect(order)
+    balance = wallet_balance(user=request.user)
+    status = 402 if form.non_field_errors() else 200
+    return render(request, "orders/order_new.html", {"form": form, "balance": balance}, status=status)
+
+
+def _order_step(request, number: str, service, success: str, **extra):
+    """POST a one-click step on the shopper's own order (with the status the page showed)."""
     order = selectors.order_for_shopper(user=request.user, number=number)
-    return render(request, "orders/order_detail.html", {"order": order})
+    try:
+        order = service(order=order, by=request.user, expected_status=request.POST.get("expected_status"), **extra)
+    except ActionRefused as error:
+        return order_refused(request, number=number, error=error)
+    messages.success(request, success % {"number": order.number})
+    return redirect(order)
+
+
+@login_required
+@require_POST
+def order_pay(request, number: str):
+    try:
+        shown = Decimal(request.POST.get("expected_total", ""))
+    except InvalidOperation:
+        shown = None  # the quote check needs a number; without one the status check still holds
+    if shown is not None and not shown.is_finite():
+        shown = None
+    return _order_step(request, number, services.order_pay, _("Order %(number)s is paid."), expected_total=shown)
+
+
+@login_required
+@require_POST
+def order_cancel(request, number: str):
+    return _order_step(request, number, services.order_cancel, _("Order %(number)s is cancelled."))
+
+
+@login_required
+@require_POST
+def order_keep(request, number: str):
+    return _order_step(request, number, services.order_keep, _("You kept it. The item is stored in the warehouse."))

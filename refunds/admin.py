@@ -1,34 +1,18 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdminMixin
+from ledger.admin import LedgerTransactionInline
 from orders.models import Order
-from orders.services import OrderActionError
 
 from . import services
-from .forms import BalanceChangeForm
-from .models import Account, Entry, LedgerTransaction, ReturnRequest
-
-
-class ReadOnlyAdminMixin:
-    """The ledger is append-only: the admin shows it and never edits it."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from .models import ReturnRequest
 
 
 class ReturnRequestInline(ReadOnlyAdminMixin, admin.StackedInline):
@@ -46,17 +30,6 @@ class ReturnRequestInline(ReadOnlyAdminMixin, admin.StackedInline):
             "", "<li>{}: ¥{}</li>", ((line["label"], line["amount"]) for line in obj.quote.get("lines", []))
         )
         return format_html("<ul>{}</ul><strong>{} ¥{}</strong>", lines, _("Total"), obj.quote["total"])
-
-
-class LedgerTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = LedgerTransaction
-    extra = 0
-    fields = ["created_at", "kind", "description", "idempotency_key", "created_by"]
-    readonly_fields = fields
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
 
 
 # The order admin gains the money and return buttons and the ledger's view of the order. The
@@ -120,84 +93,3 @@ class ReturnRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             and obj.shipped_at <= cutoff
             and not (obj.seller_received_at or obj.seller_responded_at or obj.resolved_at)
         )
-
-
-class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = Entry
-    extra = 0
-    fields = ["account", "amount", "balance_after"]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("account__user")
-
-
-@admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "kind", "description", "order", "created_by", "idempotency_key"]
-    list_filter = ["kind", "created_at"]
-    search_fields = ["idempotency_key", "description", "order__number", "entries__account__user__email"]
-    list_select_related = ["order", "created_by"]
-    inlines = [EntryInline]
-    date_hierarchy = "created_at"
-
-
-@admin.register(Account)
-class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    change_list_template = "admin/refunds/account/change_list.html"
-    list_display = ["__str__", "kind", "balance", "created_at"]
-    list_filter = ["kind"]
-    search_fields = ["user__email"]
-    list_select_related = ["user"]
-
-    def get_urls(self):
-        return [
-            path(
-                "balance-change/",
-                self.admin_site.admin_view(self.balance_change_view),
-                name="refunds_account_balance_change",
-            ),
-            *super().get_urls(),
-        ]
-
-    def balance_change_view(self, request):
-        if not request.user.has_perm("refunds.record_topup"):
-            raise PermissionDenied
-        form = BalanceChangeForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            record = services.wallet_topup if data["kind"] == "topup" else services.wallet_adjust
-            try:
-                txn = record(
-                    user=data["shopper"],
-                    amount=data["amount"],
-                    by=request.user,
-                    reason=data["reason"],
-                    token=data["token"],
-                )
-            except OrderActionError as error:
-                form.add_error(None, str(error))
-            else:
-                if not txn.created:
-                    self.message_user(request, _("This form was already recorded; nothing more was added."))
-                    return redirect("admin:refunds_account_changelist")
-                entry = txn.entries.get(account__kind=Account.Kind.WALLET)
-                self.message_user(
-                    request,
-                    _("%(what)s of ¥%(amount)s recorded for %(email)s; balance now ¥%(balance)s.")
-                    % {
-                        "what": txn.get_kind_display(),
-                        "amount": entry.amount,
-                        "email": data["shopper"].email,
-                        "balance": entry.balance_after,
-                    },
-                    messages.SUCCESS,
-                )
-                return redirect("admin:refunds_account_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Record a top-up or adjustment"),
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/refunds/account/balance_change.html", context)

@@ -1,56 +1,7 @@
-import secrets
 from decimal import Decimal
-from urllib.parse import urlparse
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-
-from orders.models import Marketplace, Order
-
-MARKETPLACE_HOSTS = {
-    "taobao.com": Marketplace.TAOBAO,
-    "tmall.com": Marketplace.TAOBAO,
-    "weidian.com": Marketplace.WEIDIAN,
-    "1688.com": Marketplace.ALIBABA_1688,
-}
-
-
-class PlaceOrderForm(forms.ModelForm):
-    # A bare "item.taobao.com/..." means https (Django 6's default, chosen explicitly here).
-    product_url = forms.URLField(label=_("marketplace URL"), max_length=1000, assume_scheme="https")
-
-    class Meta:
-        model = Order
-        fields = [
-            "product_url",
-            "product_title",
-            "option_text",
-            "unit_price",
-            "quantity",
-            "domestic_shipping",
-            "remark",
-        ]
-        widgets = {"remark": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"remark": _("Anything the buyer should know (optional).")}
-
-    def clean_product_title(self) -> str:
-        return " ".join(self.cleaned_data["product_title"].split())
-
-    def clean_option_text(self) -> str:
-        return " ".join(self.cleaned_data["option_text"].split())
-
-    def clean_product_url(self) -> str:
-        url = self.cleaned_data["product_url"]
-        host = (urlparse(url).hostname or "").lower()
-        self.marketplace = next(
-            (market for domain, market in MARKETPLACE_HOSTS.items() if host == domain or host.endswith("." + domain)),
-            Marketplace.OTHER,
-        )
-        return url
-
-    def order_values(self) -> dict:
-        return {**self.cleaned_data, "marketplace": self.marketplace}
 
 
 class ReturnForm(forms.Form):
@@ -82,21 +33,3 @@ class ExchangeForm(forms.Form):
     )
     expected_status = forms.CharField(widget=forms.HiddenInput)
     expected_total = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2)
-
-
-class BalanceChangeForm(forms.Form):
-    """Staff: record a top-up or a signed adjustment, with a mandatory reason."""
-
-    KIND_CHOICES = [("topup", _("Top-up (money received)")), ("adjustment", _("Adjustment (+ or −)"))]
-
-    shopper = forms.EmailField(label=_("Shopper's email"))
-    kind = forms.ChoiceField(label=_("What"), choices=KIND_CHOICES)
-    amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2)
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-    token = forms.CharField(widget=forms.HiddenInput, initial=secrets.token_urlsafe, max_length=64)
-
-    def clean_shopper(self):
-        user = get_user_model().objects.filter(email__iexact=self.cleaned_data["shopper"], is_staff=False).first()
-        if user is None:
-            raise forms.ValidationError(_("No shopper has this email address."))
-        return user

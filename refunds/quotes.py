@@ -5,20 +5,15 @@ request, and the ledger legs posted later.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from ledger.models import ZERO, money
 from orders.models import Order
 
-from .models import CENT, ReturnRequest
-
-ZERO = Decimal("0.00")
-
-
-def money(value) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+from .models import ReturnRequest
 
 
 @dataclass(frozen=True)

@@ -1,51 +1,21 @@
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
+from ledger.selectors import order_refundable
+from orders.models import Order
 
-from .models import Account, Entry, LedgerTransaction, ReturnRequest
-
-ZERO = Decimal("0.00")
-
-
-def wallet_balance(*, user) -> Decimal:
-    return Account.objects.filter(user=user).values_list("balance", flat=True).first() or ZERO
+from .models import ReturnRequest
+from .quotes import Quote, exchange_quote, refund_quote
 
 
-def statement_entries(*, user):
-    """The shopper's wallet lines, newest first, with what the statement shows in one query."""
-    return (
-        Entry.objects.filter(account__user=user, account__kind=Account.Kind.WALLET)
-        .select_related("transaction__order")
-        .order_by("-id")
-    )
+def order_quote_refund(*, order: Order) -> Quote:
+    """What returning the order would credit now, line by line."""
+    return refund_quote(order=order, refundable=order_refundable(order_id=order.pk))
 
 
-def return_request_for_order(*, order) -> ReturnRequest | None:
+def order_quote_exchange(*, order: Order, new_unit_price: Decimal | None) -> Quote:
+    """What exchanging the order for an option at `new_unit_price` would cost or credit."""
+    return exchange_quote(order=order, new_unit_price=new_unit_price)
+
+
+def return_request_for_order(*, order: Order) -> ReturnRequest | None:
     return order.return_requests.order_by("-round").first()
-
-
-def ledger_violations() -> list[str]:
-    """Every way the ledger is wrong: unbalanced transactions, cached balances that differ from
-    their entries, negative shopper wallets. Empty when all is well."""
-    problems = []
-    unbalanced = (
-        LedgerTransaction.objects.annotate(total=Coalesce(Sum("entries__amount"), ZERO))
-        .filter(~Q(total=0))
-        .values_list("idempotency_key", "total")
-    )
-    problems += [f"transaction {key} sums to {total}, not 0" for key, total in unbalanced]
-    empty = LedgerTransaction.objects.filter(entries__isnull=True).values_list("idempotency_key", flat=True)
-    problems += [f"transaction {key} has no entries" for key in empty]
-    drifted = (
-        Account.objects.annotate(entries_total=Coalesce(Sum("entries__amount"), ZERO))
-        .exclude(balance=F("entries_total"))
-        .values_list("pk", "kind", "balance", "entries_total")
-    )
-    problems += [
-        f"account {pk} ({kind}) caches {balance} but its entries sum to {total}"
-        for pk, kind, balance, total in drifted
-    ]
-    negative = Account.objects.filter(kind=Account.Kind.WALLET, balance__lt=0).values_list("pk", "balance")
-    problems += [f"wallet {pk} is negative: {balance}" for pk, balance in negative]
-    return problems

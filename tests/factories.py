@@ -98,14 +98,14 @@ class ReturnRequestFactory(DjangoModelFactory[ReturnRequest]):
 
 def fund(user, amount) -> None:
     """Put money on a shopper's balance, as support records a top-up."""
-    from refunds.services import wallet_topup
+    from ledger.services import wallet_topup
 
     wallet_topup(user=user, amount=Decimal(amount), by=None, reason="bank transfer", token=f"test-{uuid4()}")
 
 
 def paid_order(**kwargs) -> Order:
     """An order in any status whose payment is in the ledger (so refunds have something to return)."""
-    from refunds.services import ledger_post, platform_account, wallet_for
+    from ledger.services import ledger_post, platform_account, wallet_for
 
     order = OrderFactory(**kwargs)
     fund(order.shopper, order.total)
@@ -114,6 +114,6 @@ def paid_order(**kwargs) -> Order:
         kind="payment",
         legs=[(wallet_for(user=order.shopper), -order.total), (platform_account("order_payments"), order.total)],
         description=f"Payment for order {order.number}",
-        order=order,
+        order_id=order.pk,
     )
     return order

@@ -104,7 +104,7 @@ def test_a_post_without_csrf_token_is_refused(shopper):
     client = Client(enforce_csrf_checks=True)
     client.force_login(shopper)
 
-    response = client.post(reverse("order_money:cancel", args=[order.number]))
+    response = client.post(reverse("orders:cancel", args=[order.number]))
 
     assert response.status_code == 403
     order.refresh_from_db()

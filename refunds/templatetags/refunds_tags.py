@@ -1,8 +1,9 @@
 from django import template
 
+from ledger.selectors import wallet_balance
 from orders.models import Order
 
-from .. import selectors, services
+from .. import selectors
 from ..quotes import Quote
 
 register = template.Library()
@@ -16,9 +17,9 @@ def order_actions(context, order: Order) -> dict:
     data = {"order": order, "csrf_token": context.get("csrf_token"), "request": request}
     deciding = order.status in (S.QC_FAILED, S.STORED) and order.decision_window_open()
     if deciding:
-        data["refund_quote"] = services.order_quote_refund(order=order)
+        data["refund_quote"] = selectors.order_quote_refund(order=order)
     if order.status in (S.PENDING_PAYMENT,):
-        data["balance"] = selectors.wallet_balance(user=order.shopper)
+        data["balance"] = wallet_balance(user=order.shopper)
     return_request = selectors.return_request_for_order(order=order)
     if return_request is not None and not deciding:
         data["return_request"] = return_request

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from ledger.selectors import ledger_violations, wallet_balance
 from orders.models import Order
-from refunds.selectors import ledger_violations, wallet_balance
 from tests.browser.conftest import log_in
 from tests.factories import PASSWORD, InspectorFactory, SupportFactory, UserFactory, paid_order
 from tests.qc.conftest import failed_round

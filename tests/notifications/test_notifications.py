@@ -15,7 +15,7 @@ from notifications.models import Event, Notification, NotificationPreference
 from notifications.tasks import send_notification_email, sweep_unsent_notifications
 from orders import services as order_services
 from orders.models import Order
-from refunds import services as refunds
+from orders.services import order_cancel
 from tests.factories import OrderFactory, UserFactory
 
 S = Order.Status
@@ -57,7 +57,7 @@ def test_the_shopper_is_not_notified_of_their_own_action(shopper, django_capture
     order = OrderFactory(shopper=shopper)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        refunds.order_cancel(order=order, by=shopper)
+        order_cancel(order=order, by=shopper)
 
     assert callbacks == []
     assert not Notification.objects.exists()

@@ -5,11 +5,22 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from ledger.selectors import ledger_violations
 from orders import services
 from orders.models import Order, OrderEvent
-from refunds import services as refunds
+from orders.services import order_cancel, order_mark_out_of_stock, order_pay
 from refunds.models import ReturnRequest
-from refunds.selectors import ledger_violations
+from refunds.services import (
+    exchange_replacement_shipped,
+    order_request_exchange,
+    order_request_refund,
+    refund_confirm,
+    refusal_compensate,
+    refusal_restock,
+    return_seller_received,
+    return_seller_refused,
+    return_ship,
+)
 from tests.factories import OrderFactory, ReturnRequestFactory, fund, paid_order
 
 S = Order.Status
@@ -17,25 +28,25 @@ S = Order.Status
 # transition name -> (service, who acts, extra arguments). Steps that move money or run a
 # return live in refunds; the rest in orders.
 SERVICES = {
-    "pay": (refunds.order_pay, "shopper", {}),
-    "cancel": (refunds.order_cancel, "shopper", {}),
-    "mark_out_of_stock": (refunds.order_mark_out_of_stock, "support", {}),
+    "pay": (order_pay, "shopper", {}),
+    "cancel": (order_cancel, "shopper", {}),
+    "mark_out_of_stock": (order_mark_out_of_stock, "support", {}),
     "purchase": (services.order_purchase, "support", {}),
     "ship_to_warehouse": (services.order_ship_to_warehouse, "support", {"tracking": "YT1234567890"}),
     "receive": (services.order_receive, "inspector", {}),
     "pass_qc": (services.order_pass_qc, "inspector", {}),
     "fail_qc": (services.order_fail_qc, "inspector", {}),
     "keep": (services.order_keep, "shopper", {}),
-    "request_refund": (refunds.order_request_refund, "shopper", {}),
-    "request_exchange": (refunds.order_request_exchange, "shopper", {"new_option": "L"}),
+    "request_refund": (order_request_refund, "shopper", {}),
+    "request_exchange": (order_request_exchange, "shopper", {"new_option": "L"}),
     "expire_decision": (services.order_expire_decision, "system", {}),
-    "ship_return": (refunds.return_ship, "support", {"tracking": "SF1234567890"}),
-    "seller_received": (refunds.return_seller_received, "support", {}),
-    "seller_refused": (refunds.return_seller_refused, "support", {"note": "Seller says it was fine."}),
-    "confirm_refund": (refunds.refund_confirm, "support", {}),
-    "replacement_shipped": (refunds.exchange_replacement_shipped, "support", {"tracking": "ZT1234567890"}),
-    "compensate": (refunds.refusal_compensate, "support", {}),
-    "restock": (refunds.refusal_restock, "support", {}),
+    "ship_return": (return_ship, "support", {"tracking": "SF1234567890"}),
+    "seller_received": (return_seller_received, "support", {}),
+    "seller_refused": (return_seller_refused, "support", {"note": "Seller says it was fine."}),
+    "confirm_refund": (refund_confirm, "support", {}),
+    "replacement_shipped": (exchange_replacement_shipped, "support", {"tracking": "ZT1234567890"}),
+    "compensate": (refusal_compensate, "support", {}),
+    "restock": (refusal_restock, "support", {}),
 }
 RETURN_FLOW = {S.RETURN_REQUESTED, S.RETURNING, S.SELLER_REFUNDING, S.RETURN_REFUSED}
 EXCHANGE_FLOW = {S.EXCHANGE_REQUESTED, S.EXCHANGE_RETURNING}
@@ -176,7 +187,7 @@ def test_another_shopper_cannot_act_on_my_order(shopper, other_shopper):
     order = OrderFactory(shopper=shopper)
 
     with pytest.raises(services.OrderActionError, match="not allowed"):
-        refunds.order_cancel(order=order, by=other_shopper)
+        order_cancel(order=order, by=other_shopper)
 
     order.refresh_from_db()
     assert order.status == S.PENDING_PAYMENT
@@ -188,8 +199,8 @@ def test_a_decision_after_the_deadline_is_refused(shopper):
 
     for service, extra in [
         (services.order_keep, {}),
-        (refunds.order_request_refund, {}),
-        (refunds.order_request_exchange, {"new_option": "L"}),
+        (order_request_refund, {}),
+        (order_request_exchange, {"new_option": "L"}),
     ]:
         with pytest.raises(services.OrderActionError, match="decision window closed"):
             service(order=order, by=shopper, **extra)
@@ -216,7 +227,7 @@ def test_a_stale_copy_of_the_order_is_refused_as_changed_meanwhile(support):
 
     services.order_purchase(order=first, by=support)
     with pytest.raises(services.OrderChangedMeanwhile, match="changed by someone else"):
-        refunds.order_mark_out_of_stock(order=second, by=support)
+        order_mark_out_of_stock(order=second, by=support)
 
     order.refresh_from_db()
     assert order.status == S.PURCHASED
@@ -228,7 +239,7 @@ def test_a_form_for_an_old_status_is_refused_as_changed_meanwhile(support):
     order = OrderFactory(status=S.PURCHASED)
 
     with pytest.raises(services.OrderChangedMeanwhile):
-        refunds.order_mark_out_of_stock(order=order, by=support, expected_status=S.PAID)
+        order_mark_out_of_stock(order=order, by=support, expected_status=S.PAID)
 
     assert Order.objects.get(pk=order.pk).status == S.PURCHASED
 
@@ -251,6 +262,6 @@ def test_seller_refusal_needs_the_sellers_answer(support):
 
     ReturnRequestFactory(order=order)
     with pytest.raises(services.OrderActionError, match="seller answered"):
-        refunds.return_seller_refused(order=order, by=support, note=" ")
+        return_seller_refused(order=order, by=support, note=" ")
 
     assert Order.objects.get(pk=order.pk).status == S.RETURNING

@@ -56,12 +56,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     ("method", "name"),
     [
         ("get", "orders:detail"),
-        ("post", "order_money:pay"),
-        ("post", "order_money:cancel"),
-        ("post", "order_money:keep"),
-        ("post", "order_money:return"),
-        ("get", "order_money:exchange"),
-        ("post", "order_money:exchange"),
+        ("post", "orders:pay"),
+        ("post", "orders:cancel"),
+        ("post", "orders:keep"),
+        ("post", "refunds:return"),
+        ("get", "refunds:exchange"),
+        ("post", "refunds:exchange"),
     ],
 )
 def test_another_shoppers_order_is_a_404_on_every_url(shopper_client, other_shopper, method, name):

@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from ledger.models import LedgerTransaction
+from ledger.selectors import ledger_violations, wallet_balance
+from ledger.services import InsufficientBalance, wallet_topup
 from orders.models import Order
-from orders.services import OrderActionError
-from refunds import services
-from refunds.models import LedgerTransaction
-from refunds.selectors import ledger_violations, wallet_balance
+from orders.services import OrderActionError, order_pay
+from refunds.services import refund_confirm
 from tests.factories import OrderFactory, ReturnRequestFactory, UserFactory, fund, paid_order
 
 S = Order.Status
@@ -46,7 +47,7 @@ def test_20_concurrent_confirmations_of_one_refund_credit_once():
     ReturnRequestFactory(order=order)
     copies = [Order.objects.get(pk=order.pk) for _ in range(20)]
 
-    results = race(20, lambda i: services.refund_confirm(order=copies[i], by=support))
+    results = race(20, lambda i: refund_confirm(order=copies[i], by=support))
 
     credited = [txn for _order, txn in (r for r in results if isinstance(r, tuple))]
     refused = [r for r in results if isinstance(r, OrderActionError)]
@@ -65,10 +66,10 @@ def test_a_balance_of_100_and_20_concurrent_payments_of_30_make_exactly_3_paymen
         for _ in range(20)
     ]
 
-    results = race(20, lambda i: services.order_pay(order=orders[i], by=shopper))
+    results = race(20, lambda i: order_pay(order=orders[i], by=shopper))
 
     paid = [r for r in results if isinstance(r, Order)]
-    short = [r for r in results if isinstance(r, services.InsufficientBalance)]
+    short = [r for r in results if isinstance(r, InsufficientBalance)]
     assert (len(paid), len(short)) == (3, 17), results
     assert wallet_balance(user=shopper) == Decimal("10.00")
     assert Order.objects.filter(status=S.PAID).count() == 3
@@ -78,7 +79,7 @@ def test_a_balance_of_100_and_20_concurrent_payments_of_30_make_exactly_3_paymen
 def test_concurrent_top_ups_with_one_token_post_once():
     shopper = UserFactory()
 
-    race(10, lambda i: services.wallet_topup(user=shopper, amount=Decimal("10"), by=None, reason="r", token="same"))
+    race(10, lambda i: wallet_topup(user=shopper, amount=Decimal("10"), by=None, reason="r", token="same"))
 
     assert wallet_balance(user=shopper) == Decimal("10.00")
     assert ledger_violations() == []

@@ -3,9 +3,9 @@
 import pytest
 
 from demo.builders import seed_demo
+from ledger.models import LedgerTransaction
+from ledger.selectors import ledger_violations, wallet_balance
 from orders.models import Order
-from refunds.models import LedgerTransaction
-from refunds.selectors import ledger_violations, wallet_balance
 
 S = Order.Status
 

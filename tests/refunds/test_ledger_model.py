@@ -8,11 +8,22 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from ledger.selectors import ledger_violations, wallet_balance
+from ledger.services import InsufficientBalance, wallet_adjust, wallet_topup
 from orders import services as orders
 from orders.models import Order
-from orders.services import OrderActionError
-from refunds import services
-from refunds.selectors import ledger_violations, wallet_balance
+from orders.services import OrderActionError, order_cancel, order_pay, order_place_and_pay
+from refunds.selectors import order_quote_exchange, order_quote_refund
+from refunds.services import (
+    exchange_replacement_shipped,
+    order_request_exchange,
+    order_request_refund,
+    refund_confirm,
+    refusal_compensate,
+    return_seller_received,
+    return_seller_refused,
+    return_ship,
+)
 from tests.factories import UserFactory
 
 S = Order.Status
@@ -34,7 +45,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(who=st.integers(0, 1), amount=cents)
     def top_up(self, who, amount):
         shopper = self._shopper(who)
-        services.wallet_topup(user=shopper, amount=amount, by=self.staff, reason="transfer", token=str(next(_ids)))
+        wallet_topup(user=shopper, amount=amount, by=self.staff, reason="transfer", token=str(next(_ids)))
         self.expected[shopper.pk] += amount
 
     @rule(who=st.integers(0, 1), amount=cents, negative=st.booleans())
@@ -42,10 +53,10 @@ class LedgerMachine(RuleBasedStateMachine):
         shopper = self._shopper(who)
         amount = -amount if negative else amount
         if self.expected[shopper.pk] + amount < 0:
-            with pytest.raises(services.InsufficientBalance):
-                services.wallet_adjust(user=shopper, amount=amount, by=self.staff, reason="fix", token=str(next(_ids)))
+            with pytest.raises(InsufficientBalance):
+                wallet_adjust(user=shopper, amount=amount, by=self.staff, reason="fix", token=str(next(_ids)))
         else:
-            services.wallet_adjust(user=shopper, amount=amount, by=self.staff, reason="fix", token=str(next(_ids)))
+            wallet_adjust(user=shopper, amount=amount, by=self.staff, reason="fix", token=str(next(_ids)))
             self.expected[shopper.pk] += amount
 
     @rule(who=st.integers(0, 1), price=cents, qty=st.integers(1, 3), shipping=st.integers(0, 2000))
@@ -60,17 +71,17 @@ class LedgerMachine(RuleBasedStateMachine):
         }
         total = price * qty + Decimal(shipping) / 100
         if total > self.expected[shopper.pk]:
-            with pytest.raises(services.InsufficientBalance):
-                services.order_place_and_pay(shopper=shopper, **fields)
+            with pytest.raises(InsufficientBalance):
+                order_place_and_pay(shopper=shopper, **fields)
         else:
-            self.paid.append(services.order_place_and_pay(shopper=shopper, **fields))
+            self.paid.append(order_place_and_pay(shopper=shopper, **fields))
             self.expected[shopper.pk] -= total
 
     @precondition(lambda self: self.paid)
     @rule(pick=st.integers(0, 100))
     def cancel(self, pick):
         order = self.paid.pop(pick % len(self.paid))
-        services.order_cancel(order=order, by=order.shopper)
+        order_cancel(order=order, by=order.shopper)
         self.expected[order.shopper_id] += order.total
 
     def _to_qc_failed(self, order: Order) -> Order:
@@ -83,11 +94,11 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 100))
     def refund_after_qc_failure(self, pick):
         order = self._to_qc_failed(self.paid.pop(pick % len(self.paid)))
-        quote = services.order_quote_refund(order=order)
-        order, _ = services.order_request_refund(order=order, by=order.shopper, expected_total=quote.total)
-        order, _ = services.return_ship(order=order, by=self.staff, tracking="SF00000001")
-        order, _ = services.return_seller_received(order=order, by=self.staff)
-        order, txn = services.refund_confirm(order=order, by=self.staff)
+        quote = order_quote_refund(order=order)
+        order, _ = order_request_refund(order=order, by=order.shopper, expected_total=quote.total)
+        order, _ = return_ship(order=order, by=self.staff, tracking="SF00000001")
+        order, _ = return_seller_received(order=order, by=self.staff)
+        order, txn = refund_confirm(order=order, by=self.staff)
         assert txn.entries.get(account__kind="wallet").amount == quote.total == order.total
         self.expected[order.shopper_id] += quote.total
 
@@ -95,35 +106,31 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 100), new_price=cents)
     def exchange_after_qc_failure(self, pick, new_price):
         order = self._to_qc_failed(self.paid.pop(pick % len(self.paid)))
-        quote = services.order_quote_exchange(order=order, new_unit_price=new_price)
+        quote = order_quote_exchange(order=order, new_unit_price=new_price)
         assert quote.total == (new_price - order.unit_price) * order.quantity
         try:
-            order, _ = services.order_request_exchange(
-                order=order, by=order.shopper, new_option="L", new_unit_price=new_price
-            )
-        except services.InsufficientBalance:
+            order, _ = order_request_exchange(order=order, by=order.shopper, new_option="L", new_unit_price=new_price)
+        except InsufficientBalance:
             assert quote.total > self.expected[order.shopper_id]
             return
         self.expected[order.shopper_id] -= quote.to_pay
-        order, _ = services.return_ship(order=order, by=self.staff, tracking="SF00000001")
-        services.exchange_replacement_shipped(order=order, by=self.staff, tracking="ZT00000001")
+        order, _ = return_ship(order=order, by=self.staff, tracking="SF00000001")
+        exchange_replacement_shipped(order=order, by=self.staff, tracking="ZT00000001")
         self.expected[order.shopper_id] += quote.to_credit
 
     @precondition(lambda self: self.paid)
     @rule(pick=st.integers(0, 100), new_price=cents)
     def exchange_refused_then_compensated(self, pick, new_price):
         order = self._to_qc_failed(self.paid.pop(pick % len(self.paid)))
-        quote = services.order_quote_exchange(order=order, new_unit_price=new_price)
+        quote = order_quote_exchange(order=order, new_unit_price=new_price)
         try:
-            order, _ = services.order_request_exchange(
-                order=order, by=order.shopper, new_option="L", new_unit_price=new_price
-            )
-        except services.InsufficientBalance:
+            order, _ = order_request_exchange(order=order, by=order.shopper, new_option="L", new_unit_price=new_price)
+        except InsufficientBalance:
             return
         self.expected[order.shopper_id] -= quote.to_pay
-        order, _ = services.return_ship(order=order, by=self.staff, tracking="SF00000001")
-        order, _ = services.return_seller_refused(order=order, by=self.staff, note="No.")
-        services.refusal_compensate(order=order, by=self.staff)
+        order, _ = return_ship(order=order, by=self.staff, tracking="SF00000001")
+        order, _ = return_seller_refused(order=order, by=self.staff, note="No.")
+        refusal_compensate(order=order, by=self.staff)
         # The seller was at fault: everything paid for the order comes back.
         self.expected[order.shopper_id] += order.total + quote.to_pay
 
@@ -132,7 +139,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def refuse_a_second_payment(self, pick):
         order = self.paid[pick % len(self.paid)]
         with pytest.raises(OrderActionError):
-            services.order_pay(order=order, by=order.shopper)
+            order_pay(order=order, by=order.shopper)
 
     @invariant()
     def balances_match_the_model_and_the_ledger_is_sound(self):

@@ -6,12 +6,45 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
+from ledger.models import Account, AppendOnlyError, Entry, LedgerTransaction
+from ledger.selectors import ledger_violations, order_refundable, wallet_balance
+from ledger.services import (
+    AlreadyRecorded,
+    InsufficientBalance,
+    LedgerError,
+    ledger_post,
+    ledger_reverse,
+    platform_account,
+    wallet_adjust,
+    wallet_for,
+    wallet_topup,
+)
 from orders.models import Order
-from orders.services import OrderActionError, OrderChangedMeanwhile, order_fail_qc, order_pass_qc
-from refunds import services
-from refunds.models import Account, AppendOnlyError, Entry, LedgerTransaction, ReturnRequest
+from orders.services import (
+    OrderActionError,
+    OrderChangedMeanwhile,
+    QuoteChanged,
+    order_cancel,
+    order_fail_qc,
+    order_mark_out_of_stock,
+    order_pass_qc,
+    order_pay,
+    order_place_and_pay,
+)
+from refunds.models import ReturnRequest
 from refunds.quotes import Quote
-from refunds.selectors import ledger_violations, wallet_balance
+from refunds.selectors import order_quote_exchange, order_quote_refund
+from refunds.services import (
+    exchange_replacement_shipped,
+    order_request_exchange,
+    order_request_refund,
+    refund_confirm,
+    refusal_compensate,
+    refusal_restock,
+    return_seller_received,
+    return_seller_refused,
+    return_ship,
+)
 from tests.factories import OrderFactory, fund, paid_order
 
 S = Order.Status
@@ -31,7 +64,7 @@ def wallet(user) -> Decimal:
 def test_place_and_pay_debits_the_total_and_credits_order_payments(shopper):
     fund(shopper, "300.00")
 
-    order = services.order_place_and_pay(
+    order = order_place_and_pay(
         shopper=shopper,
         product_title="Linen shirt",
         product_url="https://item.taobao.com/item.htm?id=1",
@@ -42,15 +75,15 @@ def test_place_and_pay_debits_the_total_and_credits_order_payments(shopper):
 
     assert order.status == S.PAID
     assert wallet(shopper) == D("34.00")
-    assert services.order_refundable(order=order) == D("266.00")
+    assert order_refundable(order_id=order.pk) == D("266.00")
     assert Account.objects.get(kind="order_payments", user=None).balance == D("266.00")
 
 
 def test_too_little_balance_creates_and_charges_nothing_and_says_how_much_is_missing(shopper):
     fund(shopper, "100.00")
 
-    with pytest.raises(services.InsufficientBalance, match=r"top up ¥166.00"):
-        services.order_place_and_pay(
+    with pytest.raises(InsufficientBalance, match=r"top up ¥166.00"):
+        order_place_and_pay(
             shopper=shopper,
             product_title="Linen shirt",
             product_url="https://item.taobao.com/item.htm?id=1",
@@ -72,17 +105,17 @@ def test_cancel_before_purchase_refunds_everything_at_once(shopper, status):
         fund(shopper, "10.00")
     before = wallet(shopper)
 
-    order = services.order_cancel(order=order, by=shopper)
+    order = order_cancel(order=order, by=shopper)
 
     assert order.status == S.CANCELLED
     assert wallet(shopper) == before + (order.total if status == S.PAID else 0)
-    assert services.order_refundable(order=order) == 0
+    assert order_refundable(order_id=order.pk) == 0
 
 
 def test_out_of_stock_refunds_and_tells_the_shopper(shopper, support):
     order = paid_order(shopper=shopper, status=S.PAID)
 
-    services.order_mark_out_of_stock(order=order, by=support)
+    order_mark_out_of_stock(order=order, by=support)
 
     assert wallet(shopper) == order.total
     notification = shopper.notifications.get()
@@ -96,15 +129,15 @@ def _fail(order, inspector):
 def test_qc_failed_refund_quote_is_item_and_shipping_without_fees_and_is_what_is_credited(shopper, support, inspector):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC, quantity=2), inspector)
 
-    quote = services.order_quote_refund(order=order)
+    quote = order_quote_refund(order=order)
     assert [line.amount for line in quote.lines] == [D("258.00"), D("8.00")]
     assert (quote.total, quote.fee, quote.fault) == (D("266.00"), 0, "seller")
 
-    order, request = services.order_request_refund(order=order, by=shopper, expected_total=quote.total)
+    order, request = order_request_refund(order=order, by=shopper, expected_total=quote.total)
     assert Quote.from_json(request.quote) == quote
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = services.return_seller_received(order=order, by=support)
-    order, txn = services.refund_confirm(order=order, by=support)
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = return_seller_received(order=order, by=support)
+    order, txn = refund_confirm(order=order, by=support)
 
     credited = txn.entries.get(account__kind="wallet").amount
     assert credited == quote.total
@@ -118,26 +151,26 @@ def test_change_of_mind_refund_keeps_shipping_and_deducts_the_fee(shopper, suppo
     settings.RETURN_SHIPPING_FEE = D("15.00")
     order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
 
-    quote = services.order_quote_refund(order=order)
+    quote = order_quote_refund(order=order)
     assert [line.amount for line in quote.lines] == [D("129.00"), D("0.00"), D("-15.00")]
     assert (quote.total, quote.fault) == (D("114.00"), "shopper")
 
-    order, _ = services.order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = services.return_seller_received(order=order, by=support)
-    services.refund_confirm(order=order, by=support)
+    order, _ = order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = return_seller_received(order=order, by=support)
+    refund_confirm(order=order, by=support)
 
     assert wallet(shopper) == D("114.00")
     assert Account.objects.get(kind="fees", user=None).balance == D("15.00")
-    assert services.order_refundable(order=order) == D("23.00")  # the shipping and the fee stay paid
+    assert order_refundable(order_id=order.pk) == D("23.00")  # the shipping and the fee stay paid
 
 
 def test_a_stale_quote_is_refused(shopper, inspector, settings):
     order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
     settings.RETURN_SHIPPING_FEE = D("20.00")  # the fee changed after the shopper saw the quote
 
-    with pytest.raises(services.QuoteChanged):
-        services.order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
+    with pytest.raises(QuoteChanged):
+        order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
 
     assert Order.objects.get(pk=order.pk).status == S.STORED
     assert not ReturnRequest.objects.exists()
@@ -145,21 +178,21 @@ def test_a_stale_quote_is_refused(shopper, inspector, settings):
 
 def test_a_refund_never_exceeds_what_was_paid(shopper, support, inspector):
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
-    services.wallet_adjust(user=shopper, amount=D("1"), by=support, reason="goodwill", token="x")
+    wallet_adjust(user=shopper, amount=D("1"), by=support, reason="goodwill", token="x")
     # Part of the payment was already refunded by a correction of 100.00.
-    services.ledger_post(
+    ledger_post(
         key="partial",
         kind="adjustment",
         legs=[
-            (services.wallet_for(user=shopper), D("100.00")),
-            (services.platform_account("order_payments"), D("-100.00")),
+            (wallet_for(user=shopper), D("100.00")),
+            (platform_account("order_payments"), D("-100.00")),
         ],
         description="partial refund",
-        order=order,
+        order_id=order.pk,
     )
     order = _fail(order, inspector)
 
-    quote = services.order_quote_refund(order=order)
+    quote = order_quote_refund(order=order)
 
     assert quote.total == D("37.00")
     assert quote.lines[-1].amount == D("-100.00")
@@ -169,15 +202,15 @@ def test_exchange_with_a_higher_price_pays_the_difference_when_requesting(shoppe
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC, quantity=2), inspector)
     fund(shopper, "50.00")
 
-    quote = services.order_quote_exchange(order=order, new_unit_price=D("139.00"))
+    quote = order_quote_exchange(order=order, new_unit_price=D("139.00"))
     assert quote.total == D("20.00")
-    order, _ = services.order_request_exchange(
+    order, _ = order_request_exchange(
         order=order, by=shopper, new_option="L", new_unit_price=D("139.00"), expected_total=quote.total
     )
     assert wallet(shopper) == D("30.00")
 
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
     assert (order.status, order.option_text, order.unit_price) == (S.AWAITING_REPLACEMENT, "L", D("139.00"))
     assert wallet(shopper) == D("30.00")  # nothing more moves when it ships
 
@@ -185,12 +218,12 @@ def test_exchange_with_a_higher_price_pays_the_difference_when_requesting(shoppe
 def test_exchange_with_a_lower_price_credits_the_difference_when_the_replacement_ships(shopper, support, inspector):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
 
-    quote = services.order_quote_exchange(order=order, new_unit_price=D("99.00"))
+    quote = order_quote_exchange(order=order, new_unit_price=D("99.00"))
     assert quote.total == D("-30.00")
-    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("99.00"))
+    order, _ = order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("99.00"))
     assert wallet(shopper) == 0
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
-    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
 
     assert wallet(shopper) == D("30.00")
     assert "¥30.00 was credited" in shopper.notifications.filter(event="exchange_update").first().body
@@ -199,8 +232,8 @@ def test_exchange_with_a_lower_price_credits_the_difference_when_the_replacement
 def test_exchange_with_too_little_balance_says_how_much_to_top_up_and_changes_nothing(shopper, inspector):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
 
-    with pytest.raises(services.InsufficientBalance, match=r"top up ¥10.00"):
-        services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+    with pytest.raises(InsufficientBalance, match=r"top up ¥10.00"):
+        order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
 
     assert Order.objects.get(pk=order.pk).status == S.QC_FAILED
     assert not ReturnRequest.objects.exists()
@@ -208,11 +241,11 @@ def test_exchange_with_too_little_balance_says_how_much_to_top_up_and_changes_no
 
 def test_seller_refused_then_platform_compensates_the_quoted_refund(shopper, support, inspector):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
-    order, _ = services.order_request_refund(order=order, by=shopper)
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = services.return_seller_refused(order=order, by=support, note="Seller says it was perfect.")
+    order, _ = order_request_refund(order=order, by=shopper)
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = return_seller_refused(order=order, by=support, note="Seller says it was perfect.")
 
-    order, _ = services.refusal_compensate(order=order, by=support)
+    order, _ = refusal_compensate(order=order, by=support)
 
     assert order.status == S.REFUNDED
     assert wallet(shopper) == order.total
@@ -221,11 +254,11 @@ def test_seller_refused_then_platform_compensates_the_quoted_refund(shopper, sup
 
 def test_restock_after_refusal_moves_no_money(shopper, support, inspector):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
-    order, _ = services.order_request_refund(order=order, by=shopper)
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = services.return_seller_refused(order=order, by=support, note="No.")
+    order, _ = order_request_refund(order=order, by=shopper)
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = return_seller_refused(order=order, by=support, note="No.")
 
-    order, _ = services.refusal_restock(order=order, by=support)
+    order, _ = refusal_restock(order=order, by=support)
 
     assert order.status == S.STORED
     assert wallet(shopper) == 0
@@ -235,31 +268,31 @@ def test_double_submission_of_a_decision_creates_one_request(shopper, inspector)
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
     stale_copy = Order.objects.get(pk=order.pk)
 
-    services.order_request_refund(order=order, by=shopper, expected_status=S.QC_FAILED)
+    order_request_refund(order=order, by=shopper, expected_status=S.QC_FAILED)
     with pytest.raises(OrderChangedMeanwhile):
-        services.order_request_refund(order=stale_copy, by=shopper, expected_status=S.QC_FAILED)
+        order_request_refund(order=stale_copy, by=shopper, expected_status=S.QC_FAILED)
 
     assert ReturnRequest.objects.count() == 1
 
 
 def test_double_confirmation_of_a_refund_credits_once(shopper, support, inspector):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
-    order, _ = services.order_request_refund(order=order, by=shopper)
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = services.return_seller_received(order=order, by=support)
+    order, _ = order_request_refund(order=order, by=shopper)
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = return_seller_received(order=order, by=support)
     second_click = Order.objects.get(pk=order.pk)
 
-    services.refund_confirm(order=order, by=support)
+    refund_confirm(order=order, by=support)
     with pytest.raises(OrderActionError):
-        services.refund_confirm(order=second_click, by=support)
+        refund_confirm(order=second_click, by=support)
 
     assert LedgerTransaction.objects.filter(kind="refund").count() == 1
     assert wallet(shopper) == order.total
 
 
 def test_the_same_idempotency_key_posts_once(shopper):
-    services.wallet_topup(user=shopper, amount=D("50"), by=None, reason="transfer 1", token="abc")
-    services.wallet_topup(user=shopper, amount=D("50"), by=None, reason="transfer 1", token="abc")
+    wallet_topup(user=shopper, amount=D("50"), by=None, reason="transfer 1", token="abc")
+    wallet_topup(user=shopper, amount=D("50"), by=None, reason="transfer 1", token="abc")
 
     assert wallet(shopper) == D("50.00")
     assert LedgerTransaction.objects.filter(kind="topup").count() == 1
@@ -268,19 +301,19 @@ def test_the_same_idempotency_key_posts_once(shopper):
 def test_adjustments_need_a_reason_and_cannot_overdraw(shopper, support):
     fund(shopper, "20.00")
 
-    with pytest.raises(OrderActionError, match="reason"):
-        services.wallet_adjust(user=shopper, amount=D("5"), by=support, reason=" ", token="a")
-    with pytest.raises(services.InsufficientBalance):
-        services.wallet_adjust(user=shopper, amount=D("-25"), by=support, reason="mistake", token="b")
-    services.wallet_adjust(user=shopper, amount=D("-5"), by=support, reason="duplicate top-up", token="c")
+    with pytest.raises(LedgerError, match="reason"):
+        wallet_adjust(user=shopper, amount=D("5"), by=support, reason=" ", token="a")
+    with pytest.raises(InsufficientBalance):
+        wallet_adjust(user=shopper, amount=D("-25"), by=support, reason="mistake", token="b")
+    wallet_adjust(user=shopper, amount=D("-5"), by=support, reason="duplicate top-up", token="c")
 
     assert wallet(shopper) == D("15.00")
 
 
 def test_a_correction_is_a_reversing_transaction(shopper, support):
-    txn = services.wallet_topup(user=shopper, amount=D("40"), by=support, reason="typo", token="t")
+    txn, _ = wallet_topup(user=shopper, amount=D("40"), by=support, reason="typo", token="t")
 
-    reversal = services.ledger_reverse(txn=txn, by=support, reason="wrong shopper")
+    reversal, _ = ledger_reverse(txn=txn, by=support, reason="wrong shopper")
 
     assert wallet(shopper) == 0
     assert reversal.reverses == txn
@@ -288,7 +321,7 @@ def test_a_correction_is_a_reversing_transaction(shopper, support):
 
 
 def test_entries_and_transactions_are_append_only(shopper):
-    txn = services.wallet_topup(user=shopper, amount=D("40"), by=None, reason="x", token="t")
+    txn, _ = wallet_topup(user=shopper, amount=D("40"), by=None, reason="x", token="t")
     entry = txn.entries.first()
 
     with pytest.raises(AppendOnlyError):
@@ -305,7 +338,7 @@ def test_entries_and_transactions_are_append_only(shopper):
 
 
 def test_the_database_refuses_a_negative_wallet(shopper):
-    account = services.wallet_for(user=shopper)
+    account = wallet_for(user=shopper)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Account.objects.filter(pk=account.pk).update(balance=D("-1.00"))
@@ -315,7 +348,7 @@ def test_ledger_check_command_reports_and_exits_1(shopper, capsys):
     call_command("ledger_check")
     assert "Ledger OK" in capsys.readouterr().out
 
-    account = services.wallet_for(user=shopper)
+    account = wallet_for(user=shopper)
     Account.objects.filter(pk=account.pk).update(balance=D("5.00"))  # drift: no entry behind it
 
     with pytest.raises(CommandError) as error:
@@ -336,12 +369,12 @@ def test_a_refused_exchange_compensated_returns_what_was_paid_including_the_diff
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     order = _fail(order, inspector) if fault_status == S.QC_FAILED else order_pass_qc(order=order, by=inspector)
     fund(shopper, "25.00")
-    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
-    paid_for_order = services.order_refundable(order=order)
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = services.return_seller_refused(order=order, by=support, note="No exchange.")
+    order, _ = order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+    paid_for_order = order_refundable(order_id=order.pk)
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = return_seller_refused(order=order, by=support, note="No exchange.")
 
-    order, txn = services.refusal_compensate(order=order, by=support)
+    order, txn = refusal_compensate(order=order, by=support)
 
     assert txn.entries.get(account__kind="wallet").amount == expected_back
     assert paid_for_order == D("137.00") + D("10.00") + (D("15.00") if fault_status == S.STORED else 0)
@@ -351,8 +384,8 @@ def test_a_refused_exchange_compensated_returns_what_was_paid_including_the_diff
 
 def _exchange_until_shipped_back(order, shopper, support, inspector, *, proposed: str):
     order = _fail(order, inspector)
-    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D(proposed))
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D(proposed))
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
     return order
 
 
@@ -360,9 +393,7 @@ def test_the_credit_for_a_cheaper_option_follows_the_price_staff_confirm(shopper
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)  # 129.00 + 8.00
     order = _exchange_until_shipped_back(order, shopper, support, inspector, proposed="119.00")
 
-    order, request = services.exchange_replacement_shipped(
-        order=order, by=support, tracking="ZT12345678", price="109.00"
-    )
+    order, request = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="109.00")
 
     assert wallet_balance(user=shopper) == D("20.00")
     assert (order.unit_price, request.new_unit_price) == (D("109.00"), D("109.00"))
@@ -377,7 +408,7 @@ def test_a_price_above_what_the_shopper_agreed_to_is_refused_so_a_false_claim_ea
     order = _exchange_until_shipped_back(order, shopper, support, inspector, proposed="0.01")
 
     with pytest.raises(OrderActionError, match=r"agreed to ¥0.01, not ¥119.00"):
-        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="119.00")
+        exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="119.00")
 
     assert Order.objects.get(pk=order.pk).status == S.EXCHANGE_RETURNING
     assert wallet_balance(user=shopper) == 0
@@ -387,13 +418,13 @@ def test_a_dearer_exchange_is_paid_when_requesting_and_nothing_more_moves_when_i
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     fund(shopper, "10.00")
     order = _fail(order, inspector)
-    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("134.00"))
+    order, _ = order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("134.00"))
     assert wallet_balance(user=shopper) == D("5.00")
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
 
     with pytest.raises(OrderActionError, match=r"agreed to ¥134.00, not ¥144.00"):
-        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="144.00")
-    order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="134.00")
+        exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="144.00")
+    order, _ = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="134.00")
 
     assert wallet_balance(user=shopper) == D("5.00")
     assert order.unit_price == D("134.00")
@@ -404,22 +435,22 @@ def test_a_change_of_mind_exchange_whose_difference_cancels_the_fee_ships_withou
 ):
     settings.RETURN_SHIPPING_FEE = D("15.00")
     order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
-    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("114.00"))
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("114.00"))
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
 
-    order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+    order, _ = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
 
     assert (order.status, wallet_balance(user=shopper)) == (S.AWAITING_REPLACEMENT, 0)
 
 
 def test_an_edited_resubmitted_top_up_form_is_refused_not_silently_dropped(shopper, other_shopper, support):
-    services.wallet_topup(user=shopper, amount=D("10"), by=support, reason="first", token="same-form")
+    wallet_topup(user=shopper, amount=D("10"), by=support, reason="first", token="same-form")
 
-    with pytest.raises(services.AlreadyRecorded):
-        services.wallet_topup(user=other_shopper, amount=D("500"), by=support, reason="second", token="same-form")
+    with pytest.raises(AlreadyRecorded):
+        wallet_topup(user=other_shopper, amount=D("500"), by=support, reason="second", token="same-form")
 
-    again = services.wallet_topup(user=shopper, amount=D("10"), by=support, reason="first", token="same-form")
-    assert again.created is False
+    _, created = wallet_topup(user=shopper, amount=D("10"), by=support, reason="first", token="same-form")
+    assert created is False
     assert (wallet_balance(user=shopper), wallet_balance(user=other_shopper)) == (D("10.00"), 0)
 
 
@@ -429,8 +460,8 @@ def test_paying_refuses_when_the_amount_changed_since_the_page_showed_it(shopper
     Order.objects.filter(pk=order.pk).update(unit_price=D("300.00"))
     order.refresh_from_db()
 
-    with pytest.raises(services.QuoteChanged):
-        services.order_pay(order=order, by=shopper, expected_total=D("137.00"))
+    with pytest.raises(QuoteChanged):
+        order_pay(order=order, by=shopper, expected_total=D("137.00"))
 
     assert wallet_balance(user=shopper) == D("500.00")
 
@@ -438,16 +469,16 @@ def test_paying_refuses_when_the_amount_changed_since_the_page_showed_it(shopper
 @pytest.mark.parametrize("price", ["", "abc", "0", "-5", "NaN", "Infinity"])
 def test_a_missing_or_bad_confirmed_price_is_refused(shopper, support, inspector, price):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
-    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S")
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = order_request_exchange(order=order, by=shopper, new_option="S")
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
     ReturnRequest.objects.filter(order=order).update(new_unit_price=None)
 
     if price == "":
-        order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
+        order, _ = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
         assert order.unit_price == D("129.00")  # no price proposed or confirmed: unchanged
         return
     with pytest.raises(OrderActionError, match="unit price"):
-        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
+        exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
 
 
 def test_restock_after_a_refused_exchange_gives_the_paid_difference_back_and_closes_the_window(
@@ -456,16 +487,16 @@ def test_restock_after_a_refused_exchange_gives_the_paid_difference_back_and_clo
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     fund(shopper, "10.00")
     order = _fail(order, inspector)
-    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
-    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = services.return_seller_refused(order=order, by=support, note="No.")
+    order, _ = order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = return_seller_refused(order=order, by=support, note="No.")
 
-    order, _ = services.refusal_restock(order=order, by=support)
+    order, _ = refusal_restock(order=order, by=support)
 
     assert wallet_balance(user=shopper) == D("10.00")
     assert (order.status, order.decision_deadline) == (S.STORED, None)
     with pytest.raises(OrderActionError):
-        services.order_request_refund(order=order, by=shopper)
+        order_request_refund(order=order, by=shopper)
 
 
 def test_a_return_that_would_refund_nothing_is_refused(shopper, inspector, settings):
@@ -473,7 +504,7 @@ def test_a_return_that_would_refund_nothing_is_refused(shopper, inspector, setti
     order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
 
     with pytest.raises(OrderActionError, match="Nothing would come back"):
-        services.order_request_refund(order=order, by=shopper)
+        order_request_refund(order=order, by=shopper)
 
     assert Order.objects.get(pk=order.pk).status == S.STORED
 
@@ -484,7 +515,7 @@ def test_confirming_a_return_of_an_unpaid_order_moves_no_money_and_does_not_cras
 
     ReturnRequestFactory(order=order)
 
-    order, txn = services.refund_confirm(order=order, by=support)
+    order, txn = refund_confirm(order=order, by=support)
     assert txn is None
     assert order.status == S.REFUNDED
     assert not LedgerTransaction.objects.exists()
@@ -494,7 +525,7 @@ def test_paying_sends_the_shopper_a_receipt(shopper):
     order = OrderFactory(shopper=shopper)
     fund(shopper, "200.00")
 
-    services.order_pay(order=order, by=shopper)
+    order_pay(order=order, by=shopper)
 
     receipt = shopper.notifications.get(event="order_paid")
     assert f"Order {order.number} is paid" in receipt.title

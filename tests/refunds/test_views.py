@@ -10,10 +10,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from ledger.models import LedgerTransaction
+from ledger.selectors import ledger_violations, wallet_balance
+from ledger.services import wallet_topup
 from orders.models import Order, OrderEvent
-from refunds import services
-from refunds.models import LedgerTransaction, ReturnRequest
-from refunds.selectors import ledger_violations, wallet_balance
+from orders.services import order_pay
+from refunds.models import ReturnRequest
 from tests.factories import OrderFactory, ReturnRequestFactory, fund, paid_order
 
 S = Order.Status
@@ -47,7 +49,7 @@ ORDER_FORM = {
 def test_a_shopper_places_and_pays_an_order_in_one_step(shopper_client, shopper):
     fund(shopper, "300.00")
 
-    response = shopper_client.post(reverse("order_money:new"), ORDER_FORM, follow=True)
+    response = shopper_client.post(reverse("orders:new"), ORDER_FORM, follow=True)
 
     order = Order.objects.get()
     assert (order.status, order.marketplace, order.total) == (S.PAID, "weidian", D("269.00"))
@@ -58,7 +60,7 @@ def test_a_shopper_places_and_pays_an_order_in_one_step(shopper_client, shopper)
 def test_placing_with_too_little_balance_says_how_much_is_missing_and_creates_nothing(shopper_client, shopper):
     fund(shopper, "200.00")
 
-    response = shopper_client.post(reverse("order_money:new"), ORDER_FORM)
+    response = shopper_client.post(reverse("orders:new"), ORDER_FORM)
 
     assert response.status_code == 402
     assert "top up ¥69.00" in response.text
@@ -69,7 +71,7 @@ def test_placing_with_too_little_balance_says_how_much_is_missing_and_creates_no
 def test_pay_button_pays_a_pending_order_once(shopper_client, shopper):
     order = OrderFactory(shopper=shopper)
     fund(shopper, "500.00")
-    url = reverse("order_money:pay", args=[order.number])
+    url = reverse("orders:pay", args=[order.number])
 
     first = shopper_client.post(url, {"expected_status": S.PENDING_PAYMENT})
     second = shopper_client.post(url, {"expected_status": S.PENDING_PAYMENT})
@@ -83,7 +85,7 @@ def test_shopper_cancels_a_paid_order_and_gets_the_money_back(shopper_client, sh
     order = paid_order(shopper=shopper, status=S.PAID)
 
     response = shopper_client.post(
-        reverse("order_money:cancel", args=[order.number]), {"expected_status": S.PAID}, follow=True
+        reverse("orders:cancel", args=[order.number]), {"expected_status": S.PAID}, follow=True
     )
 
     order.refresh_from_db()
@@ -96,7 +98,7 @@ def test_shopper_cancels_a_paid_order_and_gets_the_money_back(shopper_client, sh
 def test_cancelling_a_purchased_order_is_a_clear_409_and_changes_nothing(shopper_client, shopper):
     order = paid_order(shopper=shopper, status=S.PURCHASED)
 
-    response = shopper_client.post(reverse("order_money:cancel", args=[order.number]))
+    response = shopper_client.post(reverse("orders:cancel", args=[order.number]))
 
     assert response.status_code == 409
     assert "“Cancel order” is not possible while the order is “Purchased from seller”." in response.text
@@ -106,7 +108,7 @@ def test_cancelling_a_purchased_order_is_a_clear_409_and_changes_nothing(shopper
 
 def test_a_double_click_on_cancel_refunds_once(shopper_client, shopper):
     order = paid_order(shopper=shopper, status=S.PAID)
-    url = reverse("order_money:cancel", args=[order.number])
+    url = reverse("orders:cancel", args=[order.number])
 
     first = shopper_client.post(url, {"expected_status": S.PAID})
     second = shopper_client.post(url, {"expected_status": S.PAID})
@@ -118,8 +120,8 @@ def test_a_double_click_on_cancel_refunds_once(shopper_client, shopper):
 
 def test_money_actions_need_post(shopper_client, shopper):
     order = OrderFactory(shopper=shopper)
-    for name in ("pay", "cancel", "keep", "return"):
-        assert shopper_client.get(reverse(f"order_money:{name}", args=[order.number])).status_code == 405
+    for name in ("orders:pay", "orders:cancel", "orders:keep", "refunds:return"):
+        assert shopper_client.get(reverse(name, args=[order.number])).status_code == 405
 
 
 def test_a_post_without_csrf_token_is_refused_and_moves_no_money(shopper):
@@ -127,8 +129,8 @@ def test_a_post_without_csrf_token_is_refused_and_moves_no_money(shopper):
     client = Client(enforce_csrf_checks=True)
     client.force_login(shopper)
 
-    for name in ("cancel", "return", "keep", "pay"):
-        assert client.post(reverse(f"order_money:{name}", args=[order.number])).status_code == 403
+    for name in ("orders:cancel", "refunds:return", "orders:keep", "orders:pay"):
+        assert client.post(reverse(name, args=[order.number])).status_code == 403
 
     assert Order.objects.get(pk=order.pk).status == S.PAID
     assert wallet_balance(user=shopper) == 0
@@ -150,14 +152,14 @@ def test_the_decision_panel_shows_the_countdown_and_the_itemised_quote(shopper_c
     assert "Domestic shipping (the seller&#x27;s fault: refunded)" in text
     assert "Return for ¥266.00" in text
     assert "Keep it" in text
-    assert reverse("order_money:exchange", args=[order.number]) in text
+    assert reverse("refunds:exchange", args=[order.number]) in text
 
 
 def test_shopper_returns_a_qc_failed_item_after_reading_the_quote(shopper_client, shopper):
     order = paid_order(shopper=shopper, qc_failed=True)
 
     response = shopper_client.post(
-        reverse("order_money:return", args=[order.number]),
+        reverse("refunds:return", args=[order.number]),
         {"expected_status": S.QC_FAILED, "expected_total": "137.00", "reason": "Seam open"},
         follow=True,
     )
@@ -172,7 +174,7 @@ def test_shopper_returns_a_qc_failed_item_after_reading_the_quote(shopper_client
 def test_double_submission_of_a_return_creates_one_request(shopper_client, shopper):
     order = paid_order(shopper=shopper, qc_failed=True)
     data = {"expected_status": S.QC_FAILED, "expected_total": "137.00"}
-    url = reverse("order_money:return", args=[order.number])
+    url = reverse("refunds:return", args=[order.number])
 
     shopper_client.post(url, data)
     second = shopper_client.post(url, data)
@@ -185,7 +187,7 @@ def test_deciding_after_the_deadline_is_refused_with_a_message(shopper_client, s
     order = paid_order(shopper=shopper, status=S.QC_FAILED, decision_deadline=timezone.now() - timedelta(hours=1))
 
     response = shopper_client.post(
-        reverse("order_money:return", args=[order.number]),
+        reverse("refunds:return", args=[order.number]),
         {"expected_status": S.QC_FAILED, "expected_total": "137.00"},
     )
 
@@ -198,7 +200,7 @@ def test_keep(shopper_client, shopper):
     order = paid_order(shopper=shopper, qc_failed=True)
 
     response = shopper_client.post(
-        reverse("order_money:keep", args=[order.number]), {"expected_status": S.QC_FAILED}, follow=True
+        reverse("orders:keep", args=[order.number]), {"expected_status": S.QC_FAILED}, follow=True
     )
 
     assert Order.objects.get(pk=order.pk).status == S.STORED
@@ -208,7 +210,7 @@ def test_keep(shopper_client, shopper):
 def test_exchange_preview_then_confirm(shopper_client, shopper):
     order = paid_order(shopper=shopper, qc_failed=True)
     fund(shopper, "20.00")
-    url = reverse("order_money:exchange", args=[order.number])
+    url = reverse("refunds:exchange", args=[order.number])
     data = {"new_option": "L / sage", "new_unit_price": "139.00", "expected_status": S.QC_FAILED}
 
     preview = shopper_client.post(url, {**data, "preview": "1"})
@@ -228,7 +230,7 @@ def test_exchange_with_a_stale_quote_is_refused(shopper_client, shopper):
     fund(shopper, "50.00")
 
     response = shopper_client.post(
-        reverse("order_money:exchange", args=[order.number]),
+        reverse("refunds:exchange", args=[order.number]),
         {
             "new_option": "L",
             "new_unit_price": "149.00",
@@ -249,9 +251,9 @@ def test_exchange_with_a_stale_quote_is_refused(shopper_client, shopper):
 def test_statement_shows_each_line_with_its_running_balance_and_order_link(shopper_client, shopper):
     fund(shopper, "500.00")
     order = OrderFactory(shopper=shopper)
-    services.order_pay(order=order, by=shopper)
+    order_pay(order=order, by=shopper)
 
-    response = shopper_client.get(reverse("refunds:balance"))
+    response = shopper_client.get(reverse("ledger:balance"))
 
     rows = list(response.context["page_obj"].object_list)
     assert [(r.amount, r.balance_after) for r in rows] == [(D("-137.00"), D("363.00")), (D("500.00"), D("500.00"))]
@@ -261,9 +263,9 @@ def test_statement_shows_each_line_with_its_running_balance_and_order_link(shopp
 
 def test_statement_csv_download(shopper_client, shopper):
     fund(shopper, "500.00")
-    services.order_pay(order=OrderFactory(shopper=shopper), by=shopper)
+    order_pay(order=OrderFactory(shopper=shopper), by=shopper)
 
-    response = shopper_client.get(reverse("refunds:statement_csv"))
+    response = shopper_client.get(reverse("ledger:statement_csv"))
 
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -276,19 +278,19 @@ def test_statement_query_count_is_the_same_for_1_and_200_entries(
 ):
     fund(shopper, "10000.00")
     with django_assert_max_num_queries(30) as one:
-        shopper_client.get(reverse("refunds:balance"))
+        shopper_client.get(reverse("ledger:balance"))
     for _ in range(199):
-        services.order_pay(order=OrderFactory(shopper=shopper, unit_price=D("1.00"), domestic_shipping=0), by=shopper)
+        order_pay(order=OrderFactory(shopper=shopper, unit_price=D("1.00"), domestic_shipping=0), by=shopper)
 
     with django_assert_num_queries(len(one)):
-        response = shopper_client.get(reverse("refunds:balance"))
+        response = shopper_client.get(reverse("ledger:balance"))
     assert response.context["page_obj"].paginator.count == 200
 
 
 def test_another_shopper_never_sees_my_statement(shopper_client, other_shopper):
     fund(other_shopper, "777.00")
 
-    response = shopper_client.get(reverse("refunds:balance"))
+    response = shopper_client.get(reverse("ledger:balance"))
 
     assert "777.00" not in response.text
 
@@ -297,7 +299,7 @@ def test_another_shopper_never_sees_my_statement(shopper_client, other_shopper):
 
 
 def test_support_records_a_top_up_with_a_reason_once_even_if_submitted_twice(support_client, shopper):
-    url = reverse("admin:refunds_account_balance_change")
+    url = reverse("admin:ledger_account_balance_change")
     form = support_client.get(url).context["form"]
     data = {"shopper": "shopper@example.com", "kind": "topup", "amount": "250.00", "reason": "Alipay 8812"}
     data["token"] = form["token"].value()
@@ -310,7 +312,7 @@ def test_support_records_a_top_up_with_a_reason_once_even_if_submitted_twice(sup
 
 
 def test_a_top_up_without_a_reason_or_for_an_unknown_shopper_is_a_form_error(support_client, shopper):
-    url = reverse("admin:refunds_account_balance_change")
+    url = reverse("admin:ledger_account_balance_change")
 
     no_reason = support_client.post(url, {"shopper": shopper.email, "kind": "topup", "amount": "5", "token": "t1"})
     stranger = support_client.post(
@@ -324,7 +326,7 @@ def test_a_top_up_without_a_reason_or_for_an_unknown_shopper_is_a_form_error(sup
 
 def test_inspectors_cannot_record_top_ups(client, inspector):
     client.force_login(inspector)
-    assert client.get(reverse("admin:refunds_account_balance_change")).status_code == 403
+    assert client.get(reverse("admin:ledger_account_balance_change")).status_code == 403
 
 
 def test_support_confirms_a_refund_with_the_order_button(support_client, shopper):
@@ -359,13 +361,13 @@ def test_overdue_filter_lists_returns_without_seller_response(support_client, se
 
 
 def test_ledger_admin_is_read_only(support_client, shopper):
-    txn = services.wallet_topup(user=shopper, amount=D("5"), by=None, reason="x", token="ro")
+    txn, _ = wallet_topup(user=shopper, amount=D("5"), by=None, reason="x", token="ro")
 
-    response = support_client.get(reverse("admin:refunds_ledgertransaction_change", args=[txn.pk]))
+    response = support_client.get(reverse("admin:ledger_ledgertransaction_change", args=[txn.pk]))
 
     assert response.status_code == 200
     assert 'name="_save"' not in response.text
-    assert support_client.get(reverse("admin:refunds_ledgertransaction_add")).status_code == 403
+    assert support_client.get(reverse("admin:ledger_ledgertransaction_add")).status_code == 403
 
 
 def test_the_replacement_shipped_button_asks_staff_for_the_real_price_prefilled_with_the_proposal(
@@ -391,7 +393,7 @@ def test_confirming_an_exchange_without_the_quote_shows_the_quote_first(shopper_
     fund(shopper, "20.00")
 
     response = shopper_client.post(
-        reverse("order_money:exchange", args=[order.number]),
+        reverse("refunds:exchange", args=[order.number]),
         {"new_option": "L", "new_unit_price": "139.00", "expected_status": S.QC_FAILED, "confirm": "1"},
     )
 
@@ -428,7 +430,7 @@ def test_the_pay_button_carries_the_total_it_shows(shopper_client, shopper):
     Order.objects.filter(pk=order.pk).update(domestic_shipping=D("20.00"))  # support fixed the shipping meanwhile
 
     response = shopper_client.post(
-        reverse("order_money:pay", args=[order.number]),
+        reverse("orders:pay", args=[order.number]),
         {"expected_status": S.PENDING_PAYMENT, "expected_total": "137.00"},
     )
 

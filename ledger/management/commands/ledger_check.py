@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from refunds.selectors import ledger_violations
+from ledger.selectors import ledger_violations
 
 
 class Command(BaseCommand):

@@ -1,0 +1,110 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from common.admin import ReadOnlyAdminMixin
+
+from . import services
+from .forms import BalanceChangeForm
+from .models import PERM_RECORD_TOPUP, Account, Entry, LedgerTransaction
+
+
+class LedgerTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The money that moved for a record (an order's payments and refunds), on its admin page."""
+
+    model = LedgerTransaction
+    extra = 0
+    fields = ["created_at", "kind", "description", "idempotency_key", "created_by"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+
+class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Entry
+    extra = 0
+    fields = ["account", "amount", "balance_after"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account__user")
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "kind", "description", "order", "created_by", "idempotency_key"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["idempotency_key", "description", "order__number", "entries__account__user__email"]
+    list_select_related = ["order", "created_by"]
+    inlines = [EntryInline]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    change_list_template = "admin/ledger/account/change_list.html"
+    list_display = ["__str__", "kind", "balance", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+
+    def get_urls(self):
+        return [
+            path(
+                "balance-change/",
+                self.admin_site.admin_view(self.balance_change_view),
+                name="ledger_account_balance_change",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        can_record = request.user.has_perm(PERM_RECORD_TOPUP)
+        return super().changelist_view(request, {**(extra_context or {}), "can_record_balance_change": can_record})
+
+    def balance_change_view(self, request):
+        if not request.user.has_perm(PERM_RECORD_TOPUP):
+            raise PermissionDenied
+        form = BalanceChangeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            record = services.wallet_topup if data["kind"] == "topup" else services.wallet_adjust
+            try:
+                txn, created = record(
+                    user=data["shopper"],
+                    amount=data["amount"],
+                    by=request.user,
+                    reason=data["reason"],
+                    token=data["token"],
+                )
+            except services.LedgerError as error:
+                form.add_error(None, str(error))
+            else:
+                if not created:
+                    self.message_user(request, _("This form was already recorded; nothing more was added."))
+                    return redirect("admin:ledger_account_changelist")
+                entry = txn.entries.get(account__kind=Account.Kind.WALLET)
+                self.message_user(
+                    request,
+                    _("%(what)s of ¥%(amount)s recorded for %(email)s; balance now ¥%(balance)s.")
+                    % {
+                        "what": txn.get_kind_display(),
+                        "amount": entry.amount,
+                        "email": data["shopper"].email,
+                        "balance": entry.balance_after,
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:ledger_account_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record a top-up or adjustment"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/ledger/account/balance_change.html", context)

@@ -1,0 +1,23 @@
+import secrets
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+
+class BalanceChangeForm(forms.Form):
+    """Staff: record a top-up or a signed adjustment, with a mandatory reason."""
+
+    KIND_CHOICES = [("topup", _("Top-up (money received)")), ("adjustment", _("Adjustment (+ or −)"))]
+
+    shopper = forms.EmailField(label=_("Shopper's email"))
+    kind = forms.ChoiceField(label=_("What"), choices=KIND_CHOICES)
+    amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2)
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    token = forms.CharField(widget=forms.HiddenInput, initial=secrets.token_urlsafe, max_length=64)
+
+    def clean_shopper(self):
+        user = get_user_model().objects.filter(email__iexact=self.cleaned_data["shopper"], is_staff=False).first()
+        if user is None:
+            raise forms.ValidationError(_("No shopper has this email address."))
+        return user

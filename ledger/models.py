@@ -1,0 +1,154 @@
+"""The ledger: accounts, transactions and their entries.
+
+Money is Decimal with 2 places, in CNY. An entry's amount is what it adds to its account's
+balance: a shopper's payment is -total on the wallet and +total on "order payments".
+
+The ledger sits below every other app: it knows an order only by the lazy reference
+"orders.Order" and imports no app of ours. Its tables keep the names they had when the ledger
+lived in the refunds app.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Permission codename, declared once in LedgerTransaction.Meta and used by the admin.
+PERM_RECORD_TOPUP = "ledger.record_topup"
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class AppendOnlyError(Exception):
+    """Ledger entries and transactions are never changed or deleted; post a reversal instead."""
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        WALLET = "wallet", _("Shopper wallet")
+        TOPUPS = "topups", _("Top-ups received")
+        ORDER_PAYMENTS = "order_payments", _("Order payments")
+        SELLER_REFUNDS = "seller_refunds", _("Seller refunds")
+        COMPENSATION = "compensation", _("Platform compensation")
+        FEES = "fees", _("Fees")
+        ADJUSTMENTS = "adjustments", _("Adjustments")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet"
+    )
+    balance = models.DecimalField(_("balance"), default=Decimal("0.00"), **MONEY)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        db_table = "refunds_account"
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["kind", "user__email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="wallet") | Q(balance__gte=0), name="wallet_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="wallet", user__isnull=False) | (~Q(kind="wallet") & Q(user__isnull=True)),
+                name="wallet_has_user_platform_has_none",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(user__isnull=True), name="one_platform_account_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.email} wallet" if self.user_id else self.get_kind_display()
+
+
+class LedgerTransaction(models.Model):
+    class Kind(models.TextChoices):
+        TOPUP = "topup", _("Top-up")
+        PAYMENT = "payment", _("Order payment")
+        CANCEL_REFUND = "cancel_refund", _("Refund of a cancelled order")
+        REFUND = "refund", _("Refund")
+        COMPENSATION = "compensation", _("Compensation")
+        EXCHANGE_PAYMENT = "exchange_payment", _("Exchange price difference paid")
+        EXCHANGE_CREDIT = "exchange_credit", _("Exchange price difference refunded")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        REVERSAL = "reversal", _("Reversal")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_transactions"
+    )
+    description = models.CharField(_("description"), max_length=300)
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        db_table = "refunds_ledgertransaction"
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        ordering = ["-created_at", "-id"]
+        permissions = [("record_topup", _("Can record top-ups and adjustments"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.idempotency_key}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("Ledger transactions are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Ledger transactions are append-only.")
+
+
+class EntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Ledger entries are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("Ledger entries are append-only.")
+
+
+class Entry(models.Model):
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        db_table = "refunds_entry"
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["account", "-id"])]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount:+}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Ledger entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Ledger entries are append-only.")

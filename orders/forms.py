@@ -1,0 +1,50 @@
+from urllib.parse import urlparse
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Marketplace, Order
+
+MARKETPLACE_HOSTS = {
+    "taobao.com": Marketplace.TAOBAO,
+    "tmall.com": Marketplace.TAOBAO,
+    "weidian.com": Marketplace.WEIDIAN,
+    "1688.com": Marketplace.ALIBABA_1688,
+}
+
+
+class PlaceOrderForm(forms.ModelForm):
+    # A bare "item.taobao.com/..." means https (Django 6's default, chosen explicitly here).
+    product_url = forms.URLField(label=_("marketplace URL"), max_length=1000, assume_scheme="https")
+
+    class Meta:
+        model = Order
+        fields = [
+            "product_url",
+            "product_title",
+            "option_text",
+            "unit_price",
+            "quantity",
+            "domestic_shipping",
+            "remark",
+        ]
+        widgets = {"remark": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"remark": _("Anything the buyer should know (optional).")}
+
+    def clean_product_title(self) -> str:
+        return " ".join(self.cleaned_data["product_title"].split())
+
+    def clean_option_text(self) -> str:
+        return " ".join(self.cleaned_data["option_text"].split())
+
+    def clean_product_url(self) -> str:
+        url = self.cleaned_data["product_url"]
+        host = (urlparse(url).hostname or "").lower()
+        self.marketplace = next(
+            (market for domain, market in MARKETPLACE_HOSTS.items() if host == domain or host.endswith("." + domain)),
+            Marketplace.OTHER,
+        )
+        return url
+
+    def order_values(self) -> dict:
+        return {**self.cleaned_data, "marketplace": self.marketplace}

@@ -1,0 +1,25 @@
+"""The shopper's order page, as any view that acts on an order shows it again.
+
+Not a view: the order page's own view and the action views of orders and refunds render it with
+`order_page`, so a refused action answers with the page the shopper knows and the reason.
+"""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from common.errors import ActionRefused
+
+from .selectors import order_for_shopper
+
+
+def order_page(request: HttpRequest, *, number: str, status: int = 200) -> HttpResponse:
+    """The shopper's own order (anyone else's is a 404) with everything its page shows."""
+    order = order_for_shopper(user=request.user, number=number)
+    return render(request, "orders/order_detail.html", {"order": order}, status=status)
+
+
+def order_refused(request: HttpRequest, *, number: str, error: ActionRefused) -> HttpResponse:
+    """Show the order page again with the reason, as a 409: nothing was changed."""
+    messages.error(request, str(error))
+    return order_page(request, number=number, status=409)
