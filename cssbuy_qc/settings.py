@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_fsm",
+    "pgtrigger",
     "axes",
     "csp",
     "storages",

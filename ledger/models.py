@@ -10,6 +10,7 @@ lived in the refunds app.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -30,6 +31,11 @@ def money(value) -> Decimal:
 
 class AppendOnlyError(Exception):
     """Ledger entries and transactions are never changed or deleted; post a reversal instead."""
+
+
+# PostgreSQL refuses any UPDATE or DELETE of ledger rows, whatever the code does (the save() and
+# delete() below say it first, in Python, on every database).
+APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 class Account(models.Model):
@@ -104,6 +110,25 @@ class LedgerTransaction(models.Model):
         verbose_name_plural = _("ledger transactions")
         ordering = ["-created_at", "-id"]
         permissions = [("record_topup", _("Can record top-ups and adjustments"))]
+        triggers = [
+            APPEND_ONLY,
+            # Checked when the database transaction commits, once all its entries (refunds_entry,
+            # Entry's table) are written.
+            pgtrigger.Trigger(
+                name="has_entries",
+                level=pgtrigger.Row,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                timing=pgtrigger.Deferred,
+                func="""
+                    IF NOT EXISTS (SELECT 1 FROM refunds_entry WHERE transaction_id = NEW.id) THEN
+                        RAISE EXCEPTION 'ledger transaction % has no entries', NEW.idempotency_key
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NULL;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.idempotency_key}"
@@ -141,6 +166,28 @@ class Entry(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["account", "-id"])]
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero")]
+        triggers = [
+            APPEND_ONLY,
+            # Checked when the database transaction commits: by then every leg is written, so a
+            # movement whose legs do not cancel out is refused whichever code wrote it.
+            pgtrigger.Trigger(
+                name="transaction_balanced",
+                level=pgtrigger.Row,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                timing=pgtrigger.Deferred,
+                func=pgtrigger.Func(
+                    """
+                    IF (SELECT SUM({columns.amount}) FROM {meta.db_table}
+                        WHERE {columns.transaction} = NEW.{columns.transaction}) <> 0 THEN
+                        RAISE EXCEPTION 'ledger transaction % does not sum to zero', NEW.{columns.transaction}
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NULL;
+                    """
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount:+}"
