@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db import models
 from django.http import Http404, HttpResponseNotAllowed
@@ -6,8 +8,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.errors import ActionRefused
+from ledger.admin import LedgerTransactionInline
+
 from . import services
-from .models import Order, OrderEvent
+from .models import PERM_PURCHASE, PERM_RECEIVE, Order, OrderEvent
 
 
 class OrderEventInline(admin.TabularInline):
@@ -28,8 +33,13 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
-@admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class BaseOrderAdmin(admin.ModelAdmin):
+    """The order admin of the orders app: its buttons, bulk actions and inlines.
+
+    Not registered here: cssbuy_qc/admin.py composes it with the mixins of the apps built on
+    orders (each hook calls super()) and registers the result.
+    """
+
     change_form_template = "admin/orders/order/change_form.html"
     list_display = ["number", "product_title", "shopper", "status", "total_display", "status_changed_at", "created_at"]
     list_filter = ["status", "marketplace", "created_at"]
@@ -46,16 +56,18 @@ class OrderAdmin(admin.ModelAdmin):
         (_("Amounts (CNY)"), {"fields": ("unit_price", "quantity", "domestic_shipping")}),
         (_("Shipping"), {"fields": ("domestic_tracking", "return_tracking")}),
     )
-    inlines = [OrderEventInline]
+    inlines = [OrderEventInline, LedgerTransactionInline]
     actions = ["purchase_selected", "receive_selected"]
-    # Transition name -> service for the buttons on the change page; apps built on orders
-    # subclass this admin to add theirs (refunds adds the money-moving ones).
-    staff_actions = services.STAFF_ACTIONS
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("total"))
     def total_display(self, obj: Order):
         return obj.total
+
+    def get_staff_actions(self) -> dict[str, Callable]:
+        """Transition name -> service, for the buttons on the change page and the bulk actions.
+        Mixins of the apps built on orders add theirs and replace what they extend."""
+        return dict(services.STAFF_ACTIONS)
 
     def get_urls(self):
         return [
@@ -69,6 +81,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            staff_actions = self.get_staff_actions()
             context["order_actions"] = [
                 {
                     "name": t.name,
@@ -78,7 +91,7 @@ class OrderAdmin(admin.ModelAdmin):
                     "url": reverse("admin:orders_order_transition", args=[obj.pk, t.name]),
                 }
                 for t in obj.get_available_user_status_transitions(request.user)
-                if t.name in self.staff_actions
+                if t.name in staff_actions
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -110,7 +123,7 @@ class OrderAdmin(admin.ModelAdmin):
         order = self.get_object(request, str(pk))
         if order is None or not self.has_view_permission(request, order):
             raise Http404
-        service = self.staff_actions.get(name)
+        service = self.get_staff_actions().get(name)
         if service is None:
             raise Http404
         kwargs = {"order": order, "by": request.user, "expected_status": request.POST.get("expected_status") or None}
@@ -118,7 +131,7 @@ class OrderAdmin(admin.ModelAdmin):
             kwargs[need] = request.POST.get(need, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
         try:
             outcome = service(**kwargs)
-        except services.OrderActionError as error:
+        except ActionRefused as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
             # Steps that also make something (a return, a credit) return (order, what they made).
@@ -137,7 +150,7 @@ class OrderAdmin(admin.ModelAdmin):
             try:
                 service(order=order, by=request.user)
                 done += 1
-            except services.OrderActionError as error:
+            except ActionRefused as error:
                 refused.append(f"{order.number}: {error}")
         if done:
             self.message_user(
@@ -148,14 +161,14 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark selected orders purchased"), permissions=["purchase"])
     def purchase_selected(self, request, queryset):
-        self._bulk(request, queryset, self.staff_actions["purchase"])
+        self._bulk(request, queryset, self.get_staff_actions()["purchase"])
 
     @admin.action(description=_("Receive selected orders at the warehouse"), permissions=["receive"])
     def receive_selected(self, request, queryset):
-        self._bulk(request, queryset, self.staff_actions["receive"])
+        self._bulk(request, queryset, self.get_staff_actions()["receive"])
 
     def has_purchase_permission(self, request) -> bool:
-        return request.user.has_perm("orders.purchase_order")
+        return request.user.has_perm(PERM_PURCHASE)
 
     def has_receive_permission(self, request) -> bool:
-        return request.user.has_perm("orders.receive_order")
+        return request.user.has_perm(PERM_RECEIVE)

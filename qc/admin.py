@@ -1,6 +1,8 @@
 """The inspectors' admin: a QC queue, and an inspection page with photos, defects, measurements
 and Pass / Fail. Uploads and verdicts go through qc.services; support staff only look."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -17,19 +19,25 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from common.pages import PageSection
 from common.uploads import ACCEPT
 from orders.models import Order
 
 from . import selectors, services
-from .models import PERM_COMPLETE, Defect, Inspection, Measurement, QCPhoto, QCQueueItem
+from .models import (
+    PERM_ADD_INSPECTION,
+    PERM_ADD_PHOTO,
+    PERM_COMPLETE,
+    Defect,
+    Inspection,
+    Measurement,
+    QCPhoto,
+    QCQueueItem,
+)
 
 # Files one upload request may carry. The uploader sends one file per request; this bounds a
 # plain multi-file form post (without JavaScript), which is validated and stored in one go.
 MAX_FILES_PER_UPLOAD = 20
-
-# The admin index shows the QC queue's length (templates/admin/qc/index.html).
-if admin.site.index_template is None:
-    admin.site.index_template = "admin/qc/index.html"
 
 
 @admin.register(QCQueueItem)
@@ -80,7 +88,7 @@ class QCQueueAdmin(admin.ModelAdmin):
 
         Idempotent, so a plain link: the same order opened twice is the same round.
         """
-        if not request.user.has_perm("qc.add_inspection"):
+        if not request.user.has_perm(PERM_ADD_INSPECTION):
             raise PermissionDenied
         order = get_object_or_404(Order, pk=pk)
         try:
@@ -399,7 +407,7 @@ class InspectionAdmin(admin.ModelAdmin):
         inspection = self.get_object(request, unquote(object_id))  # None for a non-numeric id too
         if inspection is None:
             return refuse(gettext("This QC round does not exist (any more)."), 404)
-        if not (self.has_change_permission(request) and request.user.has_perm("qc.add_qcphoto")):
+        if not (self.has_change_permission(request) and request.user.has_perm(PERM_ADD_PHOTO)):
             return refuse(gettext("You may not add photos here."), 403)
         if not inspection.is_open:
             return refuse(gettext("This QC round is complete; its photos cannot change."), 409, inspection)
@@ -441,12 +449,20 @@ class InspectionAdmin(admin.ModelAdmin):
         return redirect("admin:qc_inspection_change", inspection.pk)
 
 
-# The order admin's Receive button and bulk action also open the order's QC round. The admin
-# registered so far (orders', perhaps extended) is extended, not replaced.
-_order_admin = admin.site.get_model_admin(Order)
-admin.site.unregister(Order)
+class QCOrderAdminMixin:
+    """For the order admin: Receive (the button and the bulk action) also opens the QC round."""
+
+    def get_staff_actions(self) -> dict[str, Callable]:
+        return {**super().get_staff_actions(), "receive": services.order_receive_and_open_round}
 
 
-@admin.register(Order)
-class OrderAdmin(type(_order_admin)):
-    staff_actions = {**_order_admin.staff_actions, "receive": services.order_receive_and_open_round}
+class OrderQCSummaryMixin:
+    """For the admin of anything about an order (it has an `order`): the order's latest completed
+    QC round, with its defects and thumbnails, as a section of its page."""
+
+    def get_order_sections(self, request, obj) -> list[PageSection]:
+        sections = super().get_order_sections(request, obj)
+        if obj.order_id is None:
+            return sections
+        qc_round = selectors.latest_round_for_support(order=obj.order)
+        return [*sections, PageSection("admin/qc/order_qc_summary.html", {"qc_round": qc_round})]

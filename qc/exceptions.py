@@ -1,2 +1,5 @@
-class QCError(Exception):
+from common.errors import ActionRefused
+
+
+class QCError(ActionRefused):
     """A QC action was refused; the message is fit to show the person who tried it."""

@@ -16,6 +16,12 @@ from .exceptions import QCError
 
 # Permission codename for passing or failing a round, declared once in Inspection.Meta.
 PERM_COMPLETE = "qc.complete_inspection"
+# Django's default permissions of the QC models, as the views and the admin check them.
+PERM_VIEW_INSPECTION = "qc.view_inspection"
+PERM_ADD_INSPECTION = "qc.add_inspection"
+PERM_VIEW_PHOTO = "qc.view_qcphoto"
+PERM_ADD_PHOTO = "qc.add_qcphoto"
+PERM_VIEW_QUEUE = "qc.view_qcqueueitem"
 RENDITIONS = ("full", "display", "thumb")
 
 

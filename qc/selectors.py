@@ -1,4 +1,11 @@
-"""QC reads, each with the queries it needs already planned (a constant number per page)."""
+"""QC reads, each with the queries it needs already planned (a constant number per page).
+
+The pages show rounds as `RoundView`s: the round with its photos numbered as shown, each with the
+defects boxed on it, and each defect with the photo it points at. Nothing is hung on the rows.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -6,7 +13,31 @@ from django.shortcuts import get_object_or_404
 
 from orders.models import Order
 
-from .models import Defect, Inspection, QCPhoto
+from .models import PERM_VIEW_INSPECTION, PERM_VIEW_PHOTO, Defect, Inspection, Measurement, QCPhoto
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    photo: QCPhoto
+    number: int  # 1, 2, ... in the order the round shows its photos
+    boxes: tuple[Defect, ...]  # the defects with a highlight box drawn on this photo
+
+
+@dataclass(frozen=True)
+class DefectView:
+    defect: Defect
+    photo: PhotoView | None  # the photo the defect points at, if any
+
+
+@dataclass(frozen=True)
+class RoundView:
+    inspection: Inspection
+    photos: tuple[PhotoView, ...]
+    defects: tuple[DefectView, ...]
+    measurements: tuple[Measurement, ...]
 
 
 def _with_evidence(queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
@@ -17,50 +48,62 @@ def _with_evidence(queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
     )
 
 
-def _attach_boxes(rounds: list[Inspection]) -> list[Inspection]:
-    """Give every photo its boxed defects and number the photos, without more queries."""
-    for inspection in rounds:
-        photos = list(inspection.photos.all())
-        by_photo = {photo.pk: photo for photo in photos}
-        for index, photo in enumerate(photos, start=1):
-            photo.number = index
-            photo.boxes = []
-        for defect in inspection.defects.all():
-            photo = by_photo.get(defect.photo_id)
-            defect.photo_number = photo.number if photo else None
-            if photo is not None and defect.has_box:
-                photo.boxes.append(defect)
-    return rounds
+def _round_view(inspection: Inspection) -> RoundView:
+    """The round as its pages show it, from what `_with_evidence` prefetched (no more queries)."""
+    defects = list(inspection.defects.all())
+    boxed: dict[int, list[Defect]] = {}
+    for defect in defects:
+        if defect.has_box:
+            boxed.setdefault(defect.photo_id, []).append(defect)
+    photos = tuple(
+        PhotoView(photo=photo, number=number, boxes=tuple(boxed.get(photo.pk, ())))
+        for number, photo in enumerate(inspection.photos.all(), start=1)
+    )
+    by_pk = {view.photo.pk: view for view in photos}
+    return RoundView(
+        inspection=inspection,
+        photos=photos,
+        defects=tuple(DefectView(defect=d, photo=by_pk.get(d.photo_id)) for d in defects),
+        measurements=tuple(inspection.measurements.all()),
+    )
 
 
-def inspections_for_shopper(*, order: Order) -> list[Inspection]:
+def inspections_for_shopper(*, order: Order) -> list[RoundView]:
     """The completed QC rounds of an order, newest first, with photos, defects, measurements.
 
     Four queries whatever the number of rounds, photos, defects or measurements. Rounds still
     in progress are not shown: the shopper sees a verdict with its evidence, not a draft.
     """
     queryset = Inspection.objects.filter(order=order).exclude(result=Inspection.Result.PENDING)
-    return _attach_boxes(list(_with_evidence(queryset.order_by("-round_number"))))
+    return [_round_view(inspection) for inspection in _with_evidence(queryset.order_by("-round_number"))]
 
 
-def inspection_for_viewer(*, user, pk: int) -> Inspection:
+def latest_round_for_support(*, order: Order) -> RoundView | None:
+    """The order's latest completed QC round, for staff working on something about the order.
+
+    Four queries (rounds, photos, defects, measurements), whatever their numbers.
+    """
+    rounds = inspections_for_shopper(order=order)
+    return rounds[0] if rounds else None
+
+
+def inspection_for_viewer(*, user: "User", pk: int) -> RoundView:
     """A completed round for its order's shopper; any round for staff who may view QC."""
     queryset = _with_evidence(Inspection.objects.select_related("order"))
-    if user.has_perm("qc.view_inspection"):
+    if user.has_perm(PERM_VIEW_INSPECTION):
         inspection = get_object_or_404(queryset, pk=pk)
     else:
         inspection = get_object_or_404(
             queryset.exclude(result=Inspection.Result.PENDING), pk=pk, order__shopper_id=user.pk
         )
-    _attach_boxes([inspection])
-    return inspection
+    return _round_view(inspection)
 
 
-def photo_for_viewer(*, user, pk: int) -> QCPhoto:
+def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
     """A photo of a completed round for its order's shopper; any photo for QC staff; else 404."""
     queryset = QCPhoto.objects.select_related("inspection__order")
     photo = get_object_or_404(queryset, pk=pk)
-    if user.has_perm("qc.view_qcphoto"):
+    if user.has_perm(PERM_VIEW_PHOTO):
         return photo
     if photo.inspection.order.shopper_id == user.pk and not photo.inspection.is_open:
         return photo

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from . import selectors
-from .models import RENDITIONS
+from .models import PERM_VIEW_PHOTO, RENDITIONS
 
 logger = logging.getLogger(__name__)
 
@@ -16,8 +16,9 @@ logger = logging.getLogger(__name__)
 @login_required
 @require_safe
 def inspection_detail(request, pk: int):
-    inspection = selectors.inspection_for_viewer(user=request.user, pk=pk)
-    return render(request, "qc/inspection_detail.html", {"inspection": inspection, "order": inspection.order})
+    qc_round = selectors.inspection_for_viewer(user=request.user, pk=pk)
+    context = {"qc_round": qc_round, "order": qc_round.inspection.order}
+    return render(request, "qc/inspection_detail.html", context)
 
 
 @login_required
@@ -31,7 +32,7 @@ def photo(request, pk: int, rendition: str):
     if rendition not in (*RENDITIONS, "original"):
         raise Http404
     photo = selectors.photo_for_viewer(user=request.user, pk=pk)
-    if rendition == "original" and not request.user.has_perm("qc.view_qcphoto"):
+    if rendition == "original" and not request.user.has_perm(PERM_VIEW_PHOTO):
         raise Http404
     stored = getattr(photo, rendition)
     if not stored:

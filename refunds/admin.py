@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,10 +9,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdminMixin
-from ledger.admin import LedgerTransactionInline
 from orders.models import Order
 
-from . import services
+from . import selectors, services
 from .models import ReturnRequest
 
 
@@ -32,22 +32,21 @@ class ReturnRequestInline(ReadOnlyAdminMixin, admin.StackedInline):
         return format_html("<ul>{}</ul><strong>{} ¥{}</strong>", lines, _("Total"), obj.quote["total"])
 
 
-# The order admin gains the money and return buttons and the ledger's view of the order. The
-# admin registered so far (orders', perhaps extended by qc) is extended, not replaced.
-_order_admin = admin.site.get_model_admin(Order)
-admin.site.unregister(Order)
+class RefundsOrderAdminMixin:
+    """For the order admin: the return buttons, the return's progress, and the replacement price
+    prefilled with what the shopper proposed."""
 
+    def get_staff_actions(self) -> dict[str, Callable]:
+        return {**super().get_staff_actions(), **services.STAFF_ACTIONS}
 
-@admin.register(Order)
-class OrderAdmin(type(_order_admin)):
-    staff_actions = {**_order_admin.staff_actions, **services.STAFF_ACTIONS}
-    inlines = [*_order_admin.inlines, ReturnRequestInline, LedgerTransactionInline]
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), ReturnRequestInline]
 
     def action_initial(self, obj: Order, name: str) -> dict:
         if name == "replacement_shipped":
-            request = obj.return_requests.order_by("-round").first()
+            request = selectors.return_request_for_order(order=obj)
             return {"price": request.new_unit_price if request and request.new_unit_price else obj.unit_price}
-        return {}
+        return super().action_initial(obj, name)
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.pages import PageSection, render_sections
+
 from . import selectors, services
 from .forms import PriorityForm, SupportReplyForm
 from .models import PERM_ANSWER, CannedReply, Ticket
@@ -53,9 +55,12 @@ class FirstResponseFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
-    """The support queue, and a desk page per ticket (thread, reply, status) instead of a form."""
+class BaseTicketAdmin(admin.ModelAdmin):
+    """The support queue, and a desk page per ticket (thread, reply, status) instead of a form.
+
+    Not registered here: cssbuy_qc/admin.py adds what other apps know of the ticket's order
+    (through `get_order_sections`) and registers the result.
+    """
 
     list_display = [
         "number",
@@ -195,9 +200,13 @@ class TicketAdmin(admin.ModelAdmin):
             ]
             if can_answer
             else [],
-            "order_summary": selectors.order_summary_for_support(order=ticket.order),
+            "order_sections": render_sections(request, self.get_order_sections(request, ticket)),
         }
         return TemplateResponse(request, self.desk_template, context, status=status)
+
+    def get_order_sections(self, request, obj: Ticket) -> list[PageSection]:
+        """What other apps show of the ticket's order beside the thread; mixins add theirs."""
+        return []
 
     def desk_action_view(self, request, object_id: str, action: str):
         if request.method != "POST":

@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from orders.models import Order
-from qc import selectors as qc_selectors
 
 from .models import Attachment, CannedReply, Message, Ticket
 
@@ -85,21 +84,3 @@ def canned_replies_for(*, ticket: Ticket) -> list[dict[str, str]]:
         {"pk": str(reply.pk), "title": reply.title, "body": reply.render(ticket)}
         for reply in CannedReply.objects.filter(is_active=True).order_by("title")
     ]
-
-
-def order_summary_for_support(*, order: Order | None) -> dict | None:
-    """What support needs of the linked order beside the thread: its status and latest QC verdict.
-
-    The latest completed QC round comes with its defects and photo thumbnails: four queries
-    (rounds, photos, defects, measurements), whatever their numbers.
-    """
-    if order is None:
-        return None
-    rounds = qc_selectors.inspections_for_shopper(order=order)
-    latest = rounds[0] if rounds else None
-    if latest is not None:
-        photos = {photo.pk: photo for photo in latest.photos.all()}
-        for defect in latest.defects.all():
-            # The photo from the prefetched list: `defect.photo` would cost a query each.
-            defect.evidence = photos.get(defect.photo_id)
-    return {"order": order, "inspection": latest, "rounds": len(rounds)}

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from common import fsm
+from common.errors import ActionRefused
 from common.files import delete_stored_files
 from notifications.models import Event
 from notifications.services import notify
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 Status = Ticket.Status
 
 
-class TicketActionError(Exception):
+class TicketActionError(ActionRefused):
     """A ticket action was refused; the message is fit to show the person who tried it."""
 
 

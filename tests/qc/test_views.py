@@ -150,6 +150,6 @@ def test_qc_section_costs_four_queries(shopper, inspector, django_assert_num_que
     order = OrderFactory(shopper=shopper, status="awaiting_qc")
     failed_round(order, inspector, photos=40, defects=20, measurements=5)
     with django_assert_num_queries(4):
-        [inspection] = inspections_for_shopper(order=order)
-        assert len(inspection.photos.all()) == 40
-        assert sum(len(p.boxes) for p in inspection.photos.all()) == 20
+        [qc_round] = inspections_for_shopper(order=order)
+        assert len(qc_round.photos) == 40
+        assert sum(len(p.boxes) for p in qc_round.photos) == 20

@@ -276,8 +276,7 @@ def test_beside_the_thread_support_sees_the_latest_qc_verdict_with_defects_and_t
     with django_assert_num_queries(len(captured)):
         response = support_client.get(_desk(many))
 
-    summary = response.context["order_summary"]
-    assert summary["inspection"] == inspection
+    assert response.context["qc_round"].inspection == inspection
     assert "QC failed: your decision" in response.text
     assert "Failed" in response.text
     for i in range(6):
