@@ -86,6 +86,14 @@ TEMPLATES = [
     },
 ]
 FORM_RENDERER = "cssbuy_qc.forms.SiteFormRenderer"
+# The sections of the shopper's order page (orders.pages), in page order: each app builds its
+# own from its selectors, `(*, order, user) -> common.pages.PageSection | None`.
+ORDER_PAGE_SECTIONS = [
+    "qc.selectors.order_qc_section",
+    "orders.selectors.order_payment_section",
+    "refunds.selectors.order_decision_section",
+    "tickets.selectors.order_ticket_section",
+]
 
 # --- Data -----------------------------------------------------------------------------------
 

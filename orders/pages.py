@@ -2,13 +2,20 @@
 
 Not a view: the order page's own view and the action views of orders and refunds render it with
 `order_page`, so a refused action answers with the page the shopper knows and the reason.
+
+Besides the order itself the page shows sections that other apps build (QC rounds, the decision
+panel...): `settings.ORDER_PAGE_SECTIONS` lists their builders, `(*, order, user) ->
+PageSection | None`, in page order. orders imports none of those apps; the settings wire them.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 
 from common.errors import ActionRefused
+from common.pages import render_sections
 
 from .selectors import order_for_shopper
 
@@ -16,7 +23,10 @@ from .selectors import order_for_shopper
 def order_page(request: HttpRequest, *, number: str, status: int = 200) -> HttpResponse:
     """The shopper's own order (anyone else's is a 404) with everything its page shows."""
     order = order_for_shopper(user=request.user, number=number)
-    return render(request, "orders/order_detail.html", {"order": order}, status=status)
+    builders = [import_string(path) for path in settings.ORDER_PAGE_SECTIONS]
+    sections = [section for build in builders if (section := build(order=order, user=request.user))]
+    context = {"order": order, "sections": render_sections(request, sections, order=order)}
+    return render(request, "orders/order_detail.html", context, status=status)
 
 
 def order_refused(request: HttpRequest, *, number: str, error: ActionRefused) -> HttpResponse:

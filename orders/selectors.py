@@ -1,14 +1,21 @@
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from common.pages import PageSection
+from ledger.selectors import wallet_balance
+
 from .models import Order, OrderEvent
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def order_groups_for_shopper(*, user) -> dict[str, list[Order]]:
+
+def order_groups_for_shopper(*, user: "User") -> dict[str, list[Order]]:
     """The shopper's orders in one query, grouped as the order list shows them."""
     groups: dict[str, list[Order]] = {"action": [], "progress": [], "done": []}
     for order in Order.objects.for_shopper(user):
@@ -17,11 +24,20 @@ def order_groups_for_shopper(*, user) -> dict[str, list[Order]]:
     return groups
 
 
-def order_for_shopper(*, user, number: str) -> Order:
+def order_for_shopper(*, user: "User", number: str) -> Order:
     """The shopper's own order with its shopper-visible timeline; anyone else's is a 404."""
     timeline = OrderEvent.objects.filter(shopper_visible=True).order_by("created_at", "id")
     queryset = Order.objects.for_shopper(user).prefetch_related(Prefetch("events", timeline, to_attr="timeline"))
     return get_object_or_404(queryset, number=number)
+
+
+def order_payment_section(*, order: Order, user: "User") -> PageSection | None:
+    """The order page's payment panel: pay or cancel while unpaid, cancel until it is bought."""
+    if order.status == Order.Status.PENDING_PAYMENT:
+        return PageSection("orders/order_payment.html", {"balance": wallet_balance(user=user)})
+    if order.status == Order.Status.PAID:
+        return PageSection("orders/order_payment.html", {})
+    return None
 
 
 def orders_due_for_reminder() -> list[int]:

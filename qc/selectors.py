@@ -11,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from common.pages import PageSection
 from orders.models import Order
 
 from .models import PERM_VIEW_INSPECTION, PERM_VIEW_PHOTO, Defect, Inspection, Measurement, QCPhoto
@@ -76,6 +77,11 @@ def inspections_for_shopper(*, order: Order) -> list[RoundView]:
     """
     queryset = Inspection.objects.filter(order=order).exclude(result=Inspection.Result.PENDING)
     return [_round_view(inspection) for inspection in _with_evidence(queryset.order_by("-round_number"))]
+
+
+def order_qc_section(*, order: Order, user: "User") -> PageSection:
+    """The order page's QC section: every completed round with its evidence (four queries)."""
+    return PageSection("qc/components/rounds.html", {"rounds": inspections_for_shopper(order=order)})
 
 
 def latest_round_for_support(*, order: Order) -> RoundView | None:

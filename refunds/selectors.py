@@ -1,10 +1,15 @@
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from common.pages import PageSection
 from ledger.selectors import order_refundable
 from orders.models import Order
 
 from .models import ReturnRequest
 from .quotes import Quote, exchange_quote, refund_quote
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def order_quote_refund(*, order: Order) -> Quote:
@@ -19,3 +24,17 @@ def order_quote_exchange(*, order: Order, new_unit_price: Decimal | None) -> Quo
 
 def return_request_for_order(*, order: Order) -> ReturnRequest | None:
     return order.return_requests.order_by("-round").first()
+
+
+def order_decision_section(*, order: Order, user: "User") -> PageSection | None:
+    """The order page's decision panel (keep, return, exchange, with the quote) while the window
+    is open, or else the progress of the order's return or exchange, if there is one."""
+    if order.status in (Order.Status.QC_FAILED, Order.Status.STORED) and order.decision_window_open():
+        return PageSection("refunds/order_actions.html", {"refund_quote": order_quote_refund(order=order)})
+    if order.status in (Order.Status.PENDING_PAYMENT, Order.Status.PAID):
+        return None
+    return_request = return_request_for_order(order=order)
+    if return_request is None:
+        return None
+    context = {"return_request": return_request, "return_quote": Quote.from_json(return_request.quote)}
+    return PageSection("refunds/order_actions.html", context)

@@ -4,6 +4,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from common.pages import PageSection
 from orders.models import Order
 
 from .models import Attachment, CannedReply, Message, Ticket
@@ -84,3 +85,8 @@ def canned_replies_for(*, ticket: Ticket) -> list[dict[str, str]]:
         {"pk": str(reply.pk), "title": reply.title, "body": reply.render(ticket)}
         for reply in CannedReply.objects.filter(is_active=True).order_by("title")
     ]
+
+
+def order_ticket_section(*, order: Order, user) -> PageSection:
+    """The order page's way to support: a ticket about this order."""
+    return PageSection("tickets/includes/order_entry.html", {})
