@@ -188,20 +188,15 @@ class DefectInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         if "photo" in formset.form.base_fields:
-            # One query for the photo menu of every row, not one per row.
-            choices = list(formset.form.base_fields["photo"].choices)
-            formset.form = type("DefectRowForm", (formset.form,), {"photo_choices": choices})
-        return formset
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "photo":
-            inspection = getattr(request, "_qc_inspection", None)
-            kwargs["queryset"] = (
-                QCPhoto.objects.filter(inspection=inspection).order_by("position", "id")
-                if inspection is not None
+            # Only this round's photos, read once for the menu of every row, not once per row.
+            field = formset.form.base_fields["photo"]
+            field.queryset = (
+                QCPhoto.objects.filter(inspection=obj).order_by("position", "id")
+                if obj is not None
                 else QCPhoto.objects.none()
             )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+            formset.form = type("DefectRowForm", (formset.form,), {"photo_choices": list(field.choices)})
+        return formset
 
 
 class MeasurementInline(admin.TabularInline):
@@ -262,10 +257,6 @@ class InspectionAdmin(admin.ModelAdmin):
         if obj is not None and not obj.is_open:
             return False  # a completed round is read-only
         return super().has_change_permission(request, obj)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        request._qc_inspection = obj
-        return super().get_form(request, obj, change, **kwargs)
 
     def get_urls(self):
         return [

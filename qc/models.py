@@ -1,18 +1,16 @@
 import secrets
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, router, transaction
+from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
-
-from .exceptions import QCError
 
 # Permission codename for passing or failing a round, declared once in Inspection.Meta.
 PERM_COMPLETE = "qc.complete_inspection"
@@ -91,10 +89,23 @@ def rendition_path(photo: "QCPhoto", filename: str) -> str:
     return _photo_path(photo, filename)
 
 
-class QCPhoto(models.Model):
-    """An uploaded photo (kept private) and its renditions, made in the background."""
+class QCPhotoQuerySet(models.QuerySet):
+    def delete(self):
+        raise TypeError(
+            "QC photos are deleted one at a time with qc.services.photo_delete, which keeps their "
+            "defects and removes their files."
+        )
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")
+
+class QCPhoto(models.Model):
+    """An uploaded photo (kept private) and its renditions, made in the background.
+
+    Deleted only through `qc.services.photo_delete`: a queryset delete is refused, a round with
+    photos cannot be deleted (PROTECT), and PostgreSQL refuses to delete a photo of a completed
+    round whatever code asks.
+    """
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="photos")
     key = models.CharField(max_length=32, unique=True, default=new_photo_key, editable=False)
     original = models.FileField(_("original"), upload_to=original_path, max_length=255, editable=False)
     full = models.FileField(_("full resolution"), upload_to=rendition_path, max_length=255, blank=True)
@@ -117,12 +128,30 @@ class QCPhoto(models.Model):
     )
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
+    objects = QCPhotoQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("QC photo")
         verbose_name_plural = _("QC photos")
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["inspection", "sha256"], name="qc_photo_unique_per_round"),
+        ]
+        triggers = [
+            # A completed round is evidence: its photos stay (qc_inspection is Inspection's table).
+            pgtrigger.Trigger(
+                name="photos_of_completed_rounds_stay",
+                level=pgtrigger.Row,
+                when=pgtrigger.Before,
+                operation=pgtrigger.Delete,
+                func="""
+                    IF EXISTS (SELECT 1 FROM qc_inspection WHERE id = OLD.inspection_id AND result <> 'pending') THEN
+                        RAISE EXCEPTION 'photo % belongs to a completed QC round', OLD.id
+                            USING ERRCODE = 'restrict_violation';
+                    END IF;
+                    RETURN OLD;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -149,29 +178,6 @@ class QCPhoto(models.Model):
 
     def stored_names(self) -> list[str]:
         return [f.name for f in (self.original, self.full, self.display, self.thumb) if f]
-
-    def delete(self, using=None, keep_parents=False):
-        """Delete the row of a photo of an open round (its files are the caller's business).
-
-        Defects keep their kind, severity and description but lose the highlight box drawn on
-        this photo: a box without its photo means nothing (and the check constraint forbids it).
-        All in one transaction, with the round locked so it cannot be completed meanwhile.
-        The defects whose box was cleared are left in `self.cleared_defects`.
-        """
-        using = using or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            inspection = Inspection.objects.using(using).select_for_update().get(pk=self.inspection_id)
-            if not inspection.is_open:
-                raise QCError(gettext("This QC round is complete; its photos cannot change."))
-            boxed = Defect.objects.using(using).filter(photo=self, box_x__isnull=False).order_by("position", "id")
-            self.cleared_defects = list(boxed.select_for_update())
-            cleared = {"photo": None, "box_x": None, "box_y": None, "box_w": None, "box_h": None}
-            if self.cleared_defects:
-                Defect.objects.using(using).filter(pk__in=[d.pk for d in self.cleared_defects]).update(**cleared)
-                for defect in self.cleared_defects:
-                    for name, value in cleared.items():
-                        setattr(defect, name, value)
-            return super().delete(using=using, keep_parents=keep_parents)
 
 
 class Defect(models.Model):

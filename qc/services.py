@@ -225,11 +225,18 @@ def photos_missing_renditions(*, limit: int = 200) -> list[int]:
 def photo_delete(*, photo: QCPhoto) -> list[Defect]:
     """Remove a photo of an open round; its files go once the deletion is committed.
 
-    Defects boxed on the photo stay, without their box (`QCPhoto.delete`); they are returned,
-    so the inspector can be told which boxes to draw again. A completed round raises QCError.
+    Defects keep their kind, severity and description but lose a highlight box drawn on this
+    photo (a box without its photo means nothing, and the check constraint forbids it); they are
+    returned, so the inspector can be told which boxes to draw again. The round is locked, so it
+    cannot be completed meanwhile; a completed round raises QCError and nothing changes.
     """
     names = photo.stored_names()
     with transaction.atomic():
-        photo.delete()  # locks the round and refuses if it is complete
+        if not Inspection.objects.select_for_update().get(pk=photo.inspection_id).is_open:
+            raise QCError(_("This QC round is complete; its photos cannot change."))
+        boxed = Defect.objects.select_for_update().filter(photo=photo, box_x__isnull=False)
+        cleared = list(boxed.values_list("pk", flat=True))
+        Defect.objects.filter(pk__in=cleared).update(photo=None, box_x=None, box_y=None, box_w=None, box_h=None)
+        photo.delete()
         transaction.on_commit(partial(delete_stored_files, names))
-    return photo.cleared_defects
+    return list(Defect.objects.filter(pk__in=cleared).order_by("position", "id"))

@@ -4,6 +4,8 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from PIL import Image
 
@@ -155,15 +157,20 @@ def test_deleting_a_photo_keeps_its_defects_without_their_boxes(
 
 
 def test_a_photo_of_a_completed_round_cannot_be_deleted_even_directly(open_round, inspector, media_root):
-    [photo] = add_photos(open_round, 1, by=inspector)
+    photo, unboxed = add_photos(open_round, 2, by=inspector)
     _boxed(open_round, photo, "Seam open")
     services.inspection_complete(inspection=open_round, by=inspector, result=Inspection.Result.FAILED)
     photo = QCPhoto.objects.get(pk=photo.pk)
     with pytest.raises(services.QCError, match="round is complete"):
         services.photo_delete(photo=photo)
-    with pytest.raises(services.QCError, match="round is complete"):
-        photo.delete()
-    assert QCPhoto.objects.filter(pk=photo.pk).exists()
+    assert connection.vendor == "postgresql"
+    with pytest.raises(IntegrityError, match="belongs to a completed QC round"), transaction.atomic():
+        unboxed.delete()  # bypassing the service: the database refuses
+    with pytest.raises(TypeError, match="photo_delete"):
+        QCPhoto.objects.filter(pk=photo.pk).delete()
+    with pytest.raises(ProtectedError):
+        open_round.delete()  # no cascade from the round either
+    assert QCPhoto.objects.filter(inspection=open_round).count() == 2
     assert Defect.objects.get().box_x == 0.1
     assert all((media_root / name).exists() for name in photo.stored_names())
 
