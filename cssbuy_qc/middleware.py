@@ -25,8 +25,10 @@ class RequestGuardMiddleware:
     - a body larger than MAX_REQUEST_BYTES (413): uploads are streamed to temporary files before
       their own size checks run, so this stops a huge body from filling the disk first (a proxy
       in front should cap it as well);
-    - a NUL character in the path or the query string (400): PostgreSQL refuses it in text, so
-      any lookup or admin filter using it would fail (form fields already refuse it).
+    - a NUL character in the path or anywhere in the query string, every value of a repeated
+      key included (400): PostgreSQL refuses it in text, so any lookup or admin filter using it
+      would fail. This is the one check for addresses; every posted value goes through a Django
+      form, whose fields refuse NUL themselves.
     """
 
     def __init__(self, get_response):
@@ -42,6 +44,8 @@ class RequestGuardMiddleware:
                 "mb": settings.MAX_REQUEST_BYTES // (1024 * 1024)
             }
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
-        if "\x00" in request.path or any("\x00" in key + value for key, value in request.GET.items()):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
             return HttpResponseBadRequest(_("This address contains characters that are not allowed."))
         return self.get_response(request)

@@ -12,6 +12,7 @@ from common.errors import ActionRefused
 from ledger.admin import LedgerTransactionInline
 
 from . import services
+from .forms import StaffTransitionForm
 from .models import PERM_PURCHASE, PERM_RECEIVE, Order, OrderEvent
 
 
@@ -126,9 +127,14 @@ class BaseOrderAdmin(admin.ModelAdmin):
         service = self.get_staff_actions().get(name)
         if service is None:
             raise Http404
-        kwargs = {"order": order, "by": request.user, "expected_status": request.POST.get("expected_status") or None}
+        form = StaffTransitionForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                self.message_user(request, " ".join(errors), messages.ERROR)
+            return redirect("admin:orders_order_change", order.pk)
+        kwargs = {"order": order, "by": request.user, "expected_status": form.expected_status_or_none()}
         for need in services.transition_needs(name):
-            kwargs[need] = request.POST.get(need, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
+            kwargs[need] = form.cleaned_data[need]
         try:
             outcome = service(**kwargs)
         except ActionRefused as error:

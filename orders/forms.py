@@ -3,6 +3,8 @@ from urllib.parse import urlparse
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import ExpectedStatusForm
+
 from .models import Marketplace, Order
 
 MARKETPLACE_HOSTS = {
@@ -48,3 +50,18 @@ class PlaceOrderForm(forms.ModelForm):
 
     def order_values(self) -> dict:
         return {**self.cleaned_data, "marketplace": self.marketplace}
+
+
+class PayForm(ExpectedStatusForm):
+    """The Pay button: the total it showed, so that nothing is charged if the amounts changed."""
+
+    expected_total = forms.DecimalField(required=False, max_digits=14, decimal_places=2)
+
+
+class StaffTransitionForm(ExpectedStatusForm):
+    """A staff button of the order admin and what its transition may need; the service checks
+    the values (a tracking number's shape, a price)."""
+
+    tracking = forms.CharField(required=False)
+    note = forms.CharField(required=False)
+    price = forms.CharField(required=False)

@@ -1,5 +1,3 @@
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -7,10 +5,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ActionRefused
+from common.forms import ExpectedStatusForm
 from ledger.selectors import wallet_balance
 
 from . import selectors, services
-from .forms import PlaceOrderForm
+from .forms import PayForm, PlaceOrderForm
 from .pages import order_page, order_refused
 
 
@@ -42,11 +41,16 @@ def order_new(request):
     return render(request, "orders/order_new.html", {"form": form, "balance": balance}, status=status)
 
 
-def _order_step(request, number: str, service, success: str, **extra):
+def _order_step(request, number: str, service, success: str, form_class=ExpectedStatusForm):
     """POST a one-click step on the shopper's own order (with the status the page showed)."""
     order = selectors.order_for_shopper(user=request.user, number=number)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        error = services.OrderActionError(_("This form could not be read. Reload the page and try again."))
+        return order_refused(request, number=number, error=error)
+    extra = {name: value for name, value in form.cleaned_data.items() if name != "expected_status"}
     try:
-        order = service(order=order, by=request.user, expected_status=request.POST.get("expected_status"), **extra)
+        order = service(order=order, by=request.user, expected_status=form.expected_status_or_none(), **extra)
     except ActionRefused as error:
         return order_refused(request, number=number, error=error)
     messages.success(request, success % {"number": order.number})
@@ -56,13 +60,7 @@ def _order_step(request, number: str, service, success: str, **extra):
 @login_required
 @require_POST
 def order_pay(request, number: str):
-    try:
-        shown = Decimal(request.POST.get("expected_total", ""))
-    except InvalidOperation:
-        shown = None  # the quote check needs a number; without one the status check still holds
-    if shown is not None and not shown.is_finite():
-        shown = None
-    return _order_step(request, number, services.order_pay, _("Order %(number)s is paid."), expected_total=shown)
+    return _order_step(request, number, services.order_pay, _("Order %(number)s is paid."), form_class=PayForm)
 
 
 @login_required

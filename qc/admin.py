@@ -148,6 +148,12 @@ class PhotoInline(admin.TabularInline):
         }
 
 
+class PhotoCaptionForm(forms.Form):
+    """The caption sent with an upload (the same for every file of the request)."""
+
+    caption = forms.CharField(required=False, max_length=QCPhoto._meta.get_field("caption").max_length)
+
+
 class DefectForm(forms.ModelForm):
     # Set per request by DefectInline.get_formset: the round's photos, read once for all rows.
     photo_choices: list | None = None
@@ -411,7 +417,10 @@ class InspectionAdmin(admin.ModelAdmin):
                 MAX_FILES_PER_UPLOAD,
             ) % {"limit": MAX_FILES_PER_UPLOAD, "count": len(files)}
             return refuse(message, 400, inspection)
-        caption = request.POST.get("caption", "")
+        caption_form = PhotoCaptionForm(request.POST)
+        if not caption_form.is_valid():
+            return refuse(" ".join(caption_form.errors["caption"]), 400, inspection)
+        caption = caption_form.cleaned_data["caption"]
         results = []
         for uploaded in files:
             try:

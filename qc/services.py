@@ -159,7 +159,7 @@ def photo_add(*, inspection: Inspection, uploaded_file, by, caption: str = "") -
         height=image.height,
         bytes=len(image.content),
         sha256=digest,
-        caption=caption.replace("\x00", "").strip()[:200],  # PostgreSQL text cannot hold NUL
+        caption=caption,
         uploaded_by=by,
     )
     stored: list[str] = []

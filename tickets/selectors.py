@@ -1,19 +1,12 @@
 """Reads of tickets, with what each page shows already joined or prefetched."""
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from common.pages import PageSection
 from orders.models import Order
 
 from .models import Attachment, CannedReply, Message, Ticket
-
-
-def _matches_nothing(*texts: str | None) -> bool:
-    """A value no row can have: PostgreSQL refuses text with a NUL character outright (an error,
-    not "no match"), so such a number or key from a URL is answered as unknown before querying."""
-    return any(text and "\x00" in text for text in texts)
 
 
 def tickets_for_shopper(*, user) -> QuerySet[Ticket]:
@@ -26,8 +19,6 @@ def ticket_for_shopper(*, user, number: str) -> Ticket:
 
     Internal notes are filtered out here, in the query, so no shopper page can show one.
     """
-    if _matches_nothing(number):
-        raise Http404
     public = (
         Message.objects.filter(is_internal=False)
         .select_related("author")
@@ -45,8 +36,6 @@ def ticket_for_shopper(*, user, number: str) -> Ticket:
 def attachment_for_user(*, user, number: str, key: str) -> Attachment:
     """An attachment the user may download: the ticket's shopper (never an internal note's) or
     support staff. Anything else is a 404, whether it exists or not."""
-    if _matches_nothing(number, key):
-        raise Http404
     queryset = Attachment.objects.select_related("message__ticket").filter(message__ticket__number=number, key=key)
     if not (user.is_staff and user.has_perm("tickets.view_ticket")):
         queryset = queryset.filter(message__ticket__shopper=user, message__is_internal=False)
@@ -55,7 +44,7 @@ def attachment_for_user(*, user, number: str, key: str) -> Attachment:
 
 def shopper_order_for_ticket(*, user, number: str | None) -> Order | None:
     """The shopper's order with this number, or None (also for somebody else's)."""
-    if not number or _matches_nothing(number):
+    if not number:
         return None
     return Order.objects.for_shopper(user).filter(number=number).first()
 

@@ -134,10 +134,8 @@ def _same_form(existing: Message, ticket: Ticket) -> tuple[Ticket, Message]:
     return existing.ticket, existing
 
 
-def _check_message(body: str, files: Sequence[CheckedFile], subject: str = "") -> None:
+def _check_message(body: str, files: Sequence[CheckedFile]) -> None:
     """What the forms check, checked again for every caller: a refusal, never a database error."""
-    if "\x00" in body or "\x00" in subject:
-        raise TicketActionError(_("Your text contains a character that cannot be stored (NUL). Remove it and retry."))
     if len(body) > MESSAGE_MAX_LENGTH:
         raise TicketActionError(
             _("Shorten your message to at most %(limit)d characters; it has %(length)d.")
@@ -206,7 +204,7 @@ def ticket_open(
     subject_limit = Ticket._meta.get_field("subject").max_length
     if len(subject.strip()) > subject_limit:
         raise TicketActionError(_("Shorten the subject to at most %(limit)d characters.") % {"limit": subject_limit})
-    _check_message(body.strip(), files, subject)
+    _check_message(body.strip(), files)
     existing = _existing_message(shopper, client_key)
     if existing is not None:
         return existing.ticket

@@ -8,6 +8,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.forms import ExpectedStatusForm
+
 from . import selectors, services
 from .forms import ReplyForm, TicketOpenForm
 
@@ -96,8 +98,11 @@ def ticket_reply(request, number: str):
 @require_POST
 def ticket_resolve(request, number: str):
     ticket = selectors.ticket_for_shopper(user=request.user, number=number)
+    form = ExpectedStatusForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, number, status=400)
     try:
-        services.ticket_resolve(ticket=ticket, by=request.user, expected_status=request.POST.get("expected_status"))
+        services.ticket_resolve(ticket=ticket, by=request.user, expected_status=form.expected_status_or_none())
     except services.TicketActionError as error:
         messages.error(request, str(error))
         return _detail(request, number, status=409)

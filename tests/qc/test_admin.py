@@ -409,12 +409,13 @@ def test_upload_of_too_many_files_at_once_is_refused(inspector_client, open_roun
     assert not QCPhoto.objects.exists() and stored_files(media_root) == []
 
 
-def test_upload_caption_with_a_nul_character(inspector_client, open_round):
+def test_upload_caption_with_a_nul_character_is_refused(inspector_client, open_round):
     response = _post_json(
         inspector_client, _upload_url(open_round.pk), {"photo": upload("a.jpg", jpeg()), "caption": "Front\x00"}
     )
-    assert response.status_code == 200
-    assert QCPhoto.objects.get().caption == "Front"
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["Null characters are not allowed."]
+    assert not QCPhoto.objects.exists()
 
 
 def test_plain_form_upload_reports_each_file(inspector_client, open_round):

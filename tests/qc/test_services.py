@@ -175,16 +175,6 @@ def test_a_photo_of_a_completed_round_cannot_be_deleted_even_directly(open_round
     assert all((media_root / name).exists() for name in photo.stored_names())
 
 
-def test_a_nul_character_in_the_caption_is_dropped(open_round, inspector):
-    from tests.qc.images import jpeg, upload
-
-    photo = services.photo_add(
-        inspection=open_round, uploaded_file=upload("a.jpg", jpeg()), by=inspector, caption=" Front\x00 view "
-    )
-    photo.refresh_from_db()
-    assert photo.caption == "Front view"
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
 def test_a_photo_with_a_damaged_exif_block_still_gets_its_renditions(open_round, inspector, fmt):

@@ -450,4 +450,6 @@ def test_staff_input_that_postgres_would_refuse_is_a_message_not_a_500(support_c
     )
 
     assert response.status_code == 200
-    assert ReturnRequest.objects.get(order=order).seller_response == "No way"
+    assert "Null characters are not allowed." in _messages(response)
+    assert Order.objects.get(pk=order.pk).status == S.RETURNING
+    assert ReturnRequest.objects.get(order=order).seller_response == ""

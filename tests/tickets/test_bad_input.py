@@ -103,14 +103,12 @@ def test_the_services_refuse_what_the_forms_would_refuse(shopper, settings):
     for refused in [
         {"category": "nonsense"},
         {"subject": "s" * 201},
-        {"subject": "Stain\x00"},
-        {"body": "Look\x00"},
         {"body": "x" * (MESSAGE_MAX_LENGTH + 1)},
         {"files": files},
     ]:
         with pytest.raises(services.TicketActionError):
             services.ticket_open(**(opening | refused))
-    for refused in [{"body": "Look\x00"}, {"body": "x" * (MESSAGE_MAX_LENGTH + 1)}, {"body": "", "files": files}]:
+    for refused in [{"body": "x" * (MESSAGE_MAX_LENGTH + 1)}, {"body": "", "files": files}]:
         with pytest.raises(services.TicketActionError):
             services.ticket_reply(**({"ticket": ticket, "by": shopper} | refused))
 
