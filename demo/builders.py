@@ -3,11 +3,11 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.roles import INSPECTORS, SUPPORT
 from demo.qc import seed_qc
 from demo.tickets import seed_tickets
@@ -74,8 +74,7 @@ PRODUCTS = [
 ]
 
 
-def _user(email: str, *, staff: bool = False, superuser: bool = False, group: str | None = None):
-    User = get_user_model()
+def _user(email: str, *, staff: bool = False, superuser: bool = False, group: str | None = None) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         if superuser:
@@ -87,7 +86,7 @@ def _user(email: str, *, staff: bool = False, superuser: bool = False, group: st
     return user
 
 
-def _step(name: str, order: Order, *, shopper, staff, inspector) -> Order:
+def _step(name: str, order: Order, *, shopper: User, staff: User, inspector: User) -> Order:
     """Take `order` one step further through the real service; return the fresh order."""
     exchange_price = (order.unit_price + Decimal("10.00")) if order.pk % 2 else None
     calls = {
@@ -132,7 +131,7 @@ def _backdate(order: Order, start) -> None:
         Order.objects.filter(pk=order.pk).update(decision_deadline=timezone.now() + timedelta(hours=100))
 
 
-def _orders_for(shopper, statuses, *, staff, inspector, offset: int) -> None:
+def _orders_for(shopper: User, statuses: list[str], *, staff: User, inspector: User, offset: int) -> None:
     now = timezone.now()
     ledger.wallet_topup(
         user=shopper, amount=Decimal("8000.00"), by=staff, reason="Alipay transfer 2026-11", token=f"demo-{shopper.pk}"

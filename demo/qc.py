@@ -2,12 +2,14 @@
 measurements, for every demo order that went through QC. Idempotent: an order that has a round
 keeps it."""
 
+from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
+from accounts.models import User
 from orders.models import Order, OrderEvent
 from qc import services
 from qc.models import Defect, Inspection, Measurement
@@ -71,7 +73,7 @@ def _photo(number: int, colour: tuple[int, int, int], *, flaw: str | None) -> by
     return out.getvalue()
 
 
-def _round(order: Order, *, failed: bool, inspector, completed_at) -> None:
+def _round(order: Order, *, failed: bool, inspector: User, completed_at: datetime) -> None:
     inspection = Inspection.objects.create(order=order, round_number=1, inspector=inspector)
     colour = PALETTE[order.pk % len(PALETTE)]
     photos = []
@@ -143,7 +145,7 @@ def _round(order: Order, *, failed: bool, inspector, completed_at) -> None:
     )
 
 
-def seed_qc(*, inspector) -> bool:
+def seed_qc(*, inspector: User) -> bool:
     """A completed round for each demo order whose timeline has a QC verdict and no round yet."""
     verdicts = (
         OrderEvent.objects.filter(transition__in=["fail_qc", "pass_qc"], order__inspections__isnull=True)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import User
 from orders.models import Order
 from tickets import services
 from tickets.models import CannedReply, Category, Message, Priority, Ticket
@@ -57,7 +58,7 @@ def _canned_replies() -> None:
         CannedReply.objects.get_or_create(title=title, defaults={"body": body})
 
 
-def seed_tickets(*, shopper, shopper2, support) -> bool:
+def seed_tickets(*, shopper: User, shopper2: User, support: User) -> bool:
     """Tickets in several statuses for the demo shoppers; return whether any were created."""
     _canned_replies()
     if Ticket.objects.filter(shopper__in=[shopper, shopper2]).exists():

@@ -2,6 +2,7 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -12,10 +13,13 @@ from django.utils.text import Truncator
 
 from .models import Event, Notification, NotificationPreference
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
 logger = logging.getLogger(__name__)
 
 
-def notify(*, user, event: Event, title: str, body: str = "", link: str = "") -> Notification:
+def notify(*, user: "AbstractBaseUser", event: Event, title: str, body: str = "", link: str = "") -> Notification:
     """Write a notification inside the caller's transaction; email it once that commits.
 
     If the transaction rolls back, neither the row nor the email exists.
@@ -91,7 +95,7 @@ def notification_sweep_unsent(*, older_than: timedelta | None = None) -> int:
     return len(ids)
 
 
-def notification_mark_read(*, user, notification_id: int | None = None) -> int:
+def notification_mark_read(*, user: "AbstractBaseUser", notification_id: int | None = None) -> int:
     """Mark one of the user's notifications read, or all of them when no id is given."""
     notifications = Notification.objects.filter(user=user).unread()
     if notification_id is not None:
@@ -99,7 +103,7 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     return notifications.update(read_at=timezone.now())
 
 
-def notification_preferences_set(*, user, email_events: Iterable[str]) -> None:
+def notification_preferences_set(*, user: "AbstractBaseUser", email_events: Iterable[str]) -> None:
     """Email for exactly the events in `email_events`; the site inbox always gets everything."""
     wanted = set(email_events)
     with transaction.atomic():

@@ -1,5 +1,6 @@
 import secrets
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -8,6 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # Permission codenames, declared once in Order.Meta and used by transitions, views and admin.
 PERM_PURCHASE = "orders.purchase_order"
@@ -23,11 +27,11 @@ def new_order_number() -> str:
     return "CB" + "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(8))
 
 
-def is_shopper(order: "Order", user) -> bool:
+def is_shopper(order: "Order", user: "User") -> bool:
     return user.is_authenticated and order.shopper_id == user.pk
 
 
-def is_shopper_or_purchaser(order: "Order", user) -> bool:
+def is_shopper_or_purchaser(order: "Order", user: "User") -> bool:
     return is_shopper(order, user) or user.has_perm(PERM_PURCHASE)
 
 
@@ -39,7 +43,7 @@ class Marketplace(models.TextChoices):
 
 
 class OrderQuerySet(models.QuerySet):
-    def for_shopper(self, user) -> "OrderQuerySet":
+    def for_shopper(self, user: "User") -> "OrderQuerySet":
         return self.filter(shopper=user)
 
 

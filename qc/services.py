@@ -7,9 +7,10 @@ QC row with consequences (order status, stored files, notifications).
 import hashlib
 import logging
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -25,6 +26,9 @@ from .exceptions import QCError
 from .images import make_renditions
 from .models import PERM_COMPLETE, Defect, Inspection, QCPhoto
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 Result = Inspection.Result
@@ -33,7 +37,7 @@ Result = Inspection.Result
 # --- Rounds ---------------------------------------------------------------------------------
 
 
-def inspection_open(*, order: Order, by) -> Inspection:
+def inspection_open(*, order: Order, by: "User | None") -> Inspection:
     """The open QC round of an arrived order, created as round N+1 if there is none.
 
     Receiving an order through `order_receive_and_open_round` (the admin's Receive button and
@@ -55,7 +59,9 @@ def inspection_open(*, order: Order, by) -> Inspection:
         return Inspection.objects.create(order=locked, round_number=last + 1, inspector=by)
 
 
-def order_receive_and_open_round(*, order: Order, by, expected_status: str | None = None) -> tuple[Order, Inspection]:
+def order_receive_and_open_round(
+    *, order: Order, by: "User", expected_status: str | None = None
+) -> tuple[Order, Inspection]:
     """Receive an order at the warehouse and open its next QC round, in one transaction
     (round 1 on arrival, round 2 when an exchange's replacement arrives...)."""
     with transaction.atomic():
@@ -82,7 +88,7 @@ def _summary(inspection: Inspection, photo_count: int, defects: list[Defect]) ->
     return "\n".join(lines)
 
 
-def inspection_complete(*, inspection: Inspection, by, result: str) -> Inspection:
+def inspection_complete(*, inspection: Inspection, by: "User", result: str) -> Inspection:
     """Pass or fail an open round: the order moves (passed -> stored; failed -> qc_failed with
     the decision deadline) and the shopper is notified, all in one transaction. Returns the
     completed round with its moved order.
@@ -141,7 +147,7 @@ def photo_enqueue_renditions(*, photo_id: int) -> None:
         logger.warning("Broker unreachable, renditions of photo %s will be made by the sweep", photo_id)
 
 
-def photo_add(*, inspection: Inspection, uploaded_file, by, caption: str = "") -> QCPhoto:
+def photo_add(*, inspection: Inspection, uploaded_file: File, by: "User", caption: str = "") -> QCPhoto:
     """Validate and store one photo of an open round; renditions follow after commit.
 
     A refused file raises ValidationError (or QCError) and leaves no row and no file.

@@ -1,4 +1,5 @@
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -9,8 +10,13 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 
 from orders.models import Order
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # Permission codename, declared once in Ticket.Meta and used by transitions, services and admin.
 PERM_ANSWER = "tickets.answer_ticket"
+# Django's default permission to see tickets, as the attachment downloads check it.
+PERM_VIEW_TICKET = "tickets.view_ticket"
 
 TICKET_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -36,11 +42,11 @@ def new_attachment_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-def is_ticket_shopper(ticket: "Ticket", user) -> bool:
+def is_ticket_shopper(ticket: "Ticket", user: "User") -> bool:
     return user.is_authenticated and ticket.shopper_id == user.pk
 
 
-def is_ticket_shopper_or_support(ticket: "Ticket", user) -> bool:
+def is_ticket_shopper_or_support(ticket: "Ticket", user: "User") -> bool:
     return is_ticket_shopper(ticket, user) or user.has_perm(PERM_ANSWER)
 
 
@@ -61,7 +67,7 @@ class Priority(models.IntegerChoices):
 
 
 class TicketQuerySet(models.QuerySet):
-    def for_shopper(self, user) -> "TicketQuerySet":
+    def for_shopper(self, user: "User") -> "TicketQuerySet":
         return self.filter(shopper=user)
 
     def awaiting_first_response(self) -> "TicketQuerySet":

@@ -1,20 +1,25 @@
 """Reads of tickets, with what each page shows already joined or prefetched."""
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from common.pages import PageSection
 from orders.models import Order
 
-from .models import Attachment, CannedReply, Message, Ticket
+from .models import PERM_VIEW_TICKET, Attachment, CannedReply, Message, Ticket
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
-def tickets_for_shopper(*, user) -> QuerySet[Ticket]:
+def tickets_for_shopper(*, user: "User") -> QuerySet[Ticket]:
     """The shopper's tickets, latest activity first, with their order."""
     return Ticket.objects.for_shopper(user).select_related("order").order_by("-last_message_at", "-id")
 
 
-def ticket_for_shopper(*, user, number: str) -> Ticket:
+def ticket_for_shopper(*, user: "User", number: str) -> Ticket:
     """The shopper's own ticket with its public thread in `ticket.thread`; anyone else's is a 404.
 
     Internal notes are filtered out here, in the query, so no shopper page can show one.
@@ -33,23 +38,23 @@ def ticket_for_shopper(*, user, number: str) -> Ticket:
     return get_object_or_404(queryset, number=number)
 
 
-def attachment_for_user(*, user, number: str, key: str) -> Attachment:
+def attachment_for_user(*, user: "User", number: str, key: str) -> Attachment:
     """An attachment the user may download: the ticket's shopper (never an internal note's) or
     support staff. Anything else is a 404, whether it exists or not."""
     queryset = Attachment.objects.select_related("message__ticket").filter(message__ticket__number=number, key=key)
-    if not (user.is_staff and user.has_perm("tickets.view_ticket")):
+    if not (user.is_staff and user.has_perm(PERM_VIEW_TICKET)):
         queryset = queryset.filter(message__ticket__shopper=user, message__is_internal=False)
     return get_object_or_404(queryset)
 
 
-def shopper_order_for_ticket(*, user, number: str | None) -> Order | None:
+def shopper_order_for_ticket(*, user: "User", number: str | None) -> Order | None:
     """The shopper's order with this number, or None (also for somebody else's)."""
     if not number:
         return None
     return Order.objects.for_shopper(user).filter(number=number).first()
 
 
-def shopper_orders_for_tickets(*, user) -> QuerySet[Order]:
+def shopper_orders_for_tickets(*, user: "User") -> QuerySet[Order]:
     return Order.objects.for_shopper(user).only("pk", "number", "product_title", "status", "shopper_id")
 
 
@@ -76,6 +81,6 @@ def canned_replies_for(*, ticket: Ticket) -> list[dict[str, str]]:
     ]
 
 
-def order_ticket_section(*, order: Order, user) -> PageSection:
+def order_ticket_section(*, order: Order, user: "User") -> PageSection:
     """The order page's way to support: a ticket about this order."""
     return PageSection("tickets/includes/order_entry.html", {})
