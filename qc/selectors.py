@@ -116,6 +116,10 @@ def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
     raise Http404
 
 
+def photos_missing_renditions(*, limit: int = 200) -> list[int]:
+    return list(QCPhoto.objects.filter(renditions_at__isnull=True).order_by("id").values_list("pk", flat=True)[:limit])
+
+
 def qc_queue() -> QuerySet[Order]:
     """Orders waiting for QC, the longest-waiting first."""
     return Order.objects.filter(status=Order.Status.AWAITING_QC).order_by("status_changed_at", "id")

@@ -224,10 +224,6 @@ def photo_make_renditions(*, photo_id: int) -> bool:
     return True
 
 
-def photos_missing_renditions(*, limit: int = 200) -> list[int]:
-    return list(QCPhoto.objects.filter(renditions_at__isnull=True).order_by("id").values_list("pk", flat=True)[:limit])
-
-
 def photo_delete(*, photo: QCPhoto) -> list[Defect]:
     """Remove a photo of an open round; its files go once the deletion is committed.
 

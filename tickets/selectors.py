@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from common.pages import PageSection
 from orders.models import Order
 
-from .models import PERM_VIEW_TICKET, Attachment, CannedReply, Message, Ticket
+from .models import PERM_VIEW_TICKET, Attachment, CannedReply, Category, Message, Ticket
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -45,6 +45,32 @@ def attachment_for_user(*, user: "User", number: str, key: str) -> Attachment:
     if not (user.is_staff and user.has_perm(PERM_VIEW_TICKET)):
         queryset = queryset.filter(message__ticket__shopper=user, message__is_internal=False)
     return get_object_or_404(queryset)
+
+
+def suggested_category(*, order: Order | None) -> str:
+    """The category a ticket about this order most likely belongs to."""
+    if order is None:
+        return Category.OTHER
+    s = Order.Status
+    by_status = {
+        s.PENDING_PAYMENT: Category.BALANCE,
+        s.PAID: Category.SHIPPING,
+        s.PURCHASED: Category.SHIPPING,
+        s.SHIPPED_TO_WAREHOUSE: Category.SHIPPING,
+        s.AWAITING_QC: Category.QC,
+        s.QC_FAILED: Category.QC,
+        s.STORED: Category.QC,
+        s.RETURN_REQUESTED: Category.RETURN_REFUND,
+        s.RETURNING: Category.RETURN_REFUND,
+        s.SELLER_REFUNDING: Category.RETURN_REFUND,
+        s.REFUNDED: Category.RETURN_REFUND,
+        s.RETURN_REFUSED: Category.RETURN_REFUND,
+        s.EXCHANGE_REQUESTED: Category.EXCHANGE,
+        s.EXCHANGE_RETURNING: Category.EXCHANGE,
+        s.AWAITING_REPLACEMENT: Category.EXCHANGE,
+        s.CANCELLED: Category.BALANCE,
+    }
+    return by_status.get(order.status, Category.OTHER)
 
 
 def shopper_order_for_ticket(*, user: "User", number: str | None) -> Order | None:

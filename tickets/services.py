@@ -152,32 +152,6 @@ def _notify_shopper(ticket: Ticket, title: str, body: str) -> None:
     notify(user=ticket.shopper, event=Event.TICKET_REPLY, title=title, body=body, link=ticket.get_absolute_url())
 
 
-def suggested_category(order: Order | None) -> str:
-    """The category a ticket about this order most likely belongs to."""
-    if order is None:
-        return Category.OTHER
-    s = Order.Status
-    by_status = {
-        s.PENDING_PAYMENT: Category.BALANCE,
-        s.PAID: Category.SHIPPING,
-        s.PURCHASED: Category.SHIPPING,
-        s.SHIPPED_TO_WAREHOUSE: Category.SHIPPING,
-        s.AWAITING_QC: Category.QC,
-        s.QC_FAILED: Category.QC,
-        s.STORED: Category.QC,
-        s.RETURN_REQUESTED: Category.RETURN_REFUND,
-        s.RETURNING: Category.RETURN_REFUND,
-        s.SELLER_REFUNDING: Category.RETURN_REFUND,
-        s.REFUNDED: Category.RETURN_REFUND,
-        s.RETURN_REFUSED: Category.RETURN_REFUND,
-        s.EXCHANGE_REQUESTED: Category.EXCHANGE,
-        s.EXCHANGE_RETURNING: Category.EXCHANGE,
-        s.AWAITING_REPLACEMENT: Category.EXCHANGE,
-        s.CANCELLED: Category.BALANCE,
-    }
-    return by_status.get(order.status, Category.OTHER)
-
-
 # --- Shopper actions ------------------------------------------------------------------------
 
 

@@ -50,7 +50,7 @@ def ticket_new(request):
                 return redirect(ticket)
         return render(request, "tickets/ticket_form.html", {"form": form}, status=400)
     order = selectors.shopper_order_for_ticket(user=request.user, number=request.GET.get("order"))
-    initial = {"category": services.suggested_category(order)}
+    initial = {"category": selectors.suggested_category(order=order)}
     if order is not None:
         initial |= {"order": order, "subject": _("About “%(product)s”") % {"product": order.product_title}}
     return render(request, "tickets/ticket_form.html", {"form": TicketOpenForm(orders=orders, initial=initial)})

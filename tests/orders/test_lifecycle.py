@@ -265,3 +265,31 @@ def test_seller_refusal_needs_the_sellers_answer(support):
         return_seller_refused(order=order, by=support, note=" ")
 
     assert Order.objects.get(pk=order.pk).status == S.RETURNING
+
+
+@pytest.mark.django_db
+def test_the_services_return_the_fresh_order_and_never_refresh_from_db(shopper, support, inspector, monkeypatch):
+    def not_thread_safe(self, *args, **kwargs):
+        raise AssertionError("django-fsm's refresh_from_db flips the status field's class-wide `protected` flag")
+
+    monkeypatch.setattr(Order, "refresh_from_db", not_thread_safe)
+    order = OrderFactory(shopper=shopper)
+    fund(shopper, order.total)
+
+    order = order_pay(order=order, by=shopper)
+    order = services.order_purchase(order=order, by=support)
+    order = services.order_ship_to_warehouse(order=order, by=support, tracking="YT1234567890")
+    order = services.order_receive(order=order, by=inspector)
+    order = services.order_fail_qc(order=order, by=inspector)
+    order, _ = order_request_refund(order=order, by=shopper)
+    order, _ = return_ship(order=order, by=support, tracking="SF1234567890")
+    order, _ = return_seller_received(order=order, by=support)
+    order, txn = refund_confirm(order=order, by=support)
+
+    assert (order.status, order.return_tracking, txn.kind) == (S.REFUNDED, "SF1234567890", "refund")
+    fresh = Order.objects.get(pk=order.pk)
+    assert all(getattr(order, f.attname) == getattr(fresh, f.attname) for f in Order._meta.concrete_fields)
+    assert Order._meta.get_field("status").protected
+    order.seller_name = "Renamed"
+    order.save()  # the returned row's FSM state matches the database: no ConcurrentTransition
+    assert Order.objects.get(pk=order.pk).seller_name == "Renamed"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from notifications.models import Event, Notification
 from tests.factories import OrderFactory
 from tests.tickets.conftest import TicketFactory
-from tickets import services
+from tickets import selectors, services
 from tickets.models import Category, Message, Ticket
 
 S = Ticket.Status
@@ -217,11 +217,11 @@ def test_the_status_field_cannot_be_set_directly(shopper):
 
 @pytest.mark.django_db
 def test_category_is_suggested_from_the_order_status():
-    assert services.suggested_category(OrderFactory.build(qc_failed=True)) == Category.QC
-    assert services.suggested_category(OrderFactory.build(status="returning")) == Category.RETURN_REFUND
-    assert services.suggested_category(OrderFactory.build(status="exchange_requested")) == Category.EXCHANGE
-    assert services.suggested_category(OrderFactory.build(status="purchased")) == Category.SHIPPING
-    assert services.suggested_category(None) == Category.OTHER
+    assert selectors.suggested_category(order=OrderFactory.build(qc_failed=True)) == Category.QC
+    assert selectors.suggested_category(order=OrderFactory.build(status="returning")) == Category.RETURN_REFUND
+    assert selectors.suggested_category(order=OrderFactory.build(status="exchange_requested")) == Category.EXCHANGE
+    assert selectors.suggested_category(order=OrderFactory.build(status="purchased")) == Category.SHIPPING
+    assert selectors.suggested_category(order=None) == Category.OTHER
 
 
 @pytest.mark.django_db
