@@ -2,41 +2,24 @@
 # append-only rows (replacing the hand-written triggers of refunds 0002) and, at commit, every
 # transaction has entries that sum to zero. PostgreSQL only; other databases skip them.
 
+from importlib import import_module
+
 import pgtrigger.compiler
 import pgtrigger.migrations
 from django.db import migrations
 
-HAND_WRITTEN = {
-    "refunds_entry": "refunds_entry_append_only",
-    "refunds_ledgertransaction": "refunds_transaction_append_only",
-}
-FUNCTION_SQL = """
-CREATE OR REPLACE FUNCTION refunds_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'ledger rows are append-only (% on %)', TG_OP, TG_TABLE_NAME;
-END;
-$$ LANGUAGE plpgsql;
-"""
+# The hand-written triggers are created (and, going backwards, created again) by refunds 0002.
+REFUNDS_0002 = "refunds.migrations.0002_platform_accounts_permissions_append_only"
 
 
 def drop_hand_written(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table, trigger in HAND_WRITTEN.items():
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}", params=None)
-    schema_editor.execute("DROP FUNCTION IF EXISTS refunds_append_only()", params=None)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(import_module(REFUNDS_0002).DROP_SQL, params=None)
 
 
 def restore_hand_written(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(FUNCTION_SQL, params=None)
-    for table, trigger in HAND_WRITTEN.items():
-        schema_editor.execute(
-            f"CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION refunds_append_only()",
-            params=None,
-        )
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(import_module(REFUNDS_0002).APPEND_ONLY_SQL, params=None)
 
 
 class Migration(migrations.Migration):

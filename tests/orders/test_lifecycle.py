@@ -8,19 +8,8 @@ from django.utils import timezone
 from ledger.selectors import ledger_violations
 from orders import services
 from orders.models import Order, OrderEvent
-from orders.services import order_cancel, order_mark_out_of_stock, order_pay
+from refunds import services as refunds
 from refunds.models import ReturnRequest
-from refunds.services import (
-    exchange_replacement_shipped,
-    order_request_exchange,
-    order_request_refund,
-    refund_confirm,
-    refusal_compensate,
-    refusal_restock,
-    return_seller_received,
-    return_seller_refused,
-    return_ship,
-)
 from tests.factories import OrderFactory, ReturnRequestFactory, fund, paid_order
 
 S = Order.Status
@@ -28,25 +17,25 @@ S = Order.Status
 # transition name -> (service, who acts, extra arguments). Steps that move money or run a
 # return live in refunds; the rest in orders.
 SERVICES = {
-    "pay": (order_pay, "shopper", {}),
-    "cancel": (order_cancel, "shopper", {}),
-    "mark_out_of_stock": (order_mark_out_of_stock, "support", {}),
+    "pay": (services.order_pay, "shopper", {}),
+    "cancel": (services.order_cancel, "shopper", {}),
+    "mark_out_of_stock": (services.order_mark_out_of_stock, "support", {}),
     "purchase": (services.order_purchase, "support", {}),
     "ship_to_warehouse": (services.order_ship_to_warehouse, "support", {"tracking": "YT1234567890"}),
     "receive": (services.order_receive, "inspector", {}),
     "pass_qc": (services.order_pass_qc, "inspector", {}),
     "fail_qc": (services.order_fail_qc, "inspector", {}),
     "keep": (services.order_keep, "shopper", {}),
-    "request_refund": (order_request_refund, "shopper", {}),
-    "request_exchange": (order_request_exchange, "shopper", {"new_option": "L"}),
+    "request_refund": (refunds.order_request_refund, "shopper", {}),
+    "request_exchange": (refunds.order_request_exchange, "shopper", {"new_option": "L"}),
     "expire_decision": (services.order_expire_decision, "system", {}),
-    "ship_return": (return_ship, "support", {"tracking": "SF1234567890"}),
-    "seller_received": (return_seller_received, "support", {}),
-    "seller_refused": (return_seller_refused, "support", {"note": "Seller says it was fine."}),
-    "confirm_refund": (refund_confirm, "support", {}),
-    "replacement_shipped": (exchange_replacement_shipped, "support", {"tracking": "ZT1234567890"}),
-    "compensate": (refusal_compensate, "support", {}),
-    "restock": (refusal_restock, "support", {}),
+    "ship_return": (refunds.return_ship, "support", {"tracking": "SF1234567890"}),
+    "seller_received": (refunds.return_seller_received, "support", {}),
+    "seller_refused": (refunds.return_seller_refused, "support", {"note": "Seller says it was fine."}),
+    "confirm_refund": (refunds.refund_confirm, "support", {}),
+    "replacement_shipped": (refunds.exchange_replacement_shipped, "support", {"tracking": "ZT1234567890"}),
+    "compensate": (refunds.refusal_compensate, "support", {}),
+    "restock": (refunds.refusal_restock, "support", {}),
 }
 RETURN_FLOW = {S.RETURN_REQUESTED, S.RETURNING, S.SELLER_REFUNDING, S.RETURN_REFUSED}
 EXCHANGE_FLOW = {S.EXCHANGE_REQUESTED, S.EXCHANGE_RETURNING}
@@ -187,7 +176,7 @@ def test_another_shopper_cannot_act_on_my_order(shopper, other_shopper):
     order = OrderFactory(shopper=shopper)
 
     with pytest.raises(services.OrderActionError, match="not allowed"):
-        order_cancel(order=order, by=other_shopper)
+        services.order_cancel(order=order, by=other_shopper)
 
     order.refresh_from_db()
     assert order.status == S.PENDING_PAYMENT
@@ -199,8 +188,8 @@ def test_a_decision_after_the_deadline_is_refused(shopper):
 
     for service, extra in [
         (services.order_keep, {}),
-        (order_request_refund, {}),
-        (order_request_exchange, {"new_option": "L"}),
+        (refunds.order_request_refund, {}),
+        (refunds.order_request_exchange, {"new_option": "L"}),
     ]:
         with pytest.raises(services.OrderActionError, match="decision window closed"):
             service(order=order, by=shopper, **extra)
@@ -227,7 +216,7 @@ def test_a_stale_copy_of_the_order_is_refused_as_changed_meanwhile(support):
 
     services.order_purchase(order=first, by=support)
     with pytest.raises(services.OrderChangedMeanwhile, match="changed by someone else"):
-        order_mark_out_of_stock(order=second, by=support)
+        services.order_mark_out_of_stock(order=second, by=support)
 
     order.refresh_from_db()
     assert order.status == S.PURCHASED
@@ -239,7 +228,7 @@ def test_a_form_for_an_old_status_is_refused_as_changed_meanwhile(support):
     order = OrderFactory(status=S.PURCHASED)
 
     with pytest.raises(services.OrderChangedMeanwhile):
-        order_mark_out_of_stock(order=order, by=support, expected_status=S.PAID)
+        services.order_mark_out_of_stock(order=order, by=support, expected_status=S.PAID)
 
     assert Order.objects.get(pk=order.pk).status == S.PURCHASED
 
@@ -262,7 +251,7 @@ def test_seller_refusal_needs_the_sellers_answer(support):
 
     ReturnRequestFactory(order=order)
     with pytest.raises(services.OrderActionError, match="seller answered"):
-        return_seller_refused(order=order, by=support, note=" ")
+        refunds.return_seller_refused(order=order, by=support, note=" ")
 
     assert Order.objects.get(pk=order.pk).status == S.RETURNING
 
@@ -276,15 +265,15 @@ def test_the_services_return_the_fresh_order_and_never_refresh_from_db(shopper, 
     order = OrderFactory(shopper=shopper)
     fund(shopper, order.total)
 
-    order = order_pay(order=order, by=shopper)
+    order = services.order_pay(order=order, by=shopper)
     order = services.order_purchase(order=order, by=support)
     order = services.order_ship_to_warehouse(order=order, by=support, tracking="YT1234567890")
     order = services.order_receive(order=order, by=inspector)
     order = services.order_fail_qc(order=order, by=inspector)
-    order, _ = order_request_refund(order=order, by=shopper)
-    order, _ = return_ship(order=order, by=support, tracking="SF1234567890")
-    order, _ = return_seller_received(order=order, by=support)
-    order, txn = refund_confirm(order=order, by=support)
+    order, _ = refunds.order_request_refund(order=order, by=shopper)
+    order, _ = refunds.return_ship(order=order, by=support, tracking="SF1234567890")
+    order, _ = refunds.return_seller_received(order=order, by=support)
+    order, txn = refunds.refund_confirm(order=order, by=support)
 
     assert (order.status, order.return_tracking, txn.kind) == (S.REFUNDED, "SF1234567890", "refund")
     fresh = Order.objects.get(pk=order.pk)

@@ -11,7 +11,7 @@ from ledger.selectors import ledger_violations, wallet_balance
 from ledger.services import InsufficientBalance, wallet_topup
 from orders.models import Order
 from orders.services import OrderActionError, order_pay
-from refunds.services import refund_confirm
+from refunds import services
 from tests.factories import OrderFactory, ReturnRequestFactory, UserFactory, fund, paid_order
 
 S = Order.Status
@@ -47,7 +47,7 @@ def test_20_concurrent_confirmations_of_one_refund_credit_once():
     ReturnRequestFactory(order=order)
     copies = [Order.objects.get(pk=order.pk) for _ in range(20)]
 
-    results = race(20, lambda i: refund_confirm(order=copies[i], by=support))
+    results = race(20, lambda i: services.refund_confirm(order=copies[i], by=support))
 
     credited = [txn for _order, txn in (r for r in results if isinstance(r, tuple))]
     refused = [r for r in results if isinstance(r, OrderActionError)]

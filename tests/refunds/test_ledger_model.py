@@ -13,17 +13,8 @@ from ledger.services import InsufficientBalance, wallet_adjust, wallet_topup
 from orders import services as orders
 from orders.models import Order
 from orders.services import OrderActionError, order_cancel, order_pay, order_place_and_pay
+from refunds import services
 from refunds.selectors import order_quote_exchange, order_quote_refund
-from refunds.services import (
-    exchange_replacement_shipped,
-    order_request_exchange,
-    order_request_refund,
-    refund_confirm,
-    refusal_compensate,
-    return_seller_received,
-    return_seller_refused,
-    return_ship,
-)
 from tests.factories import UserFactory
 
 S = Order.Status
@@ -95,10 +86,10 @@ class LedgerMachine(RuleBasedStateMachine):
     def refund_after_qc_failure(self, pick):
         order = self._to_qc_failed(self.paid.pop(pick % len(self.paid)))
         quote = order_quote_refund(order=order)
-        order, _ = order_request_refund(order=order, by=order.shopper, expected_total=quote.total)
-        order, _ = return_ship(order=order, by=self.staff, tracking="SF00000001")
-        order, _ = return_seller_received(order=order, by=self.staff)
-        order, txn = refund_confirm(order=order, by=self.staff)
+        order, _ = services.order_request_refund(order=order, by=order.shopper, expected_total=quote.total)
+        order, _ = services.return_ship(order=order, by=self.staff, tracking="SF00000001")
+        order, _ = services.return_seller_received(order=order, by=self.staff)
+        order, txn = services.refund_confirm(order=order, by=self.staff)
         assert txn.entries.get(account__kind="wallet").amount == quote.total == order.total
         self.expected[order.shopper_id] += quote.total
 
@@ -109,13 +100,15 @@ class LedgerMachine(RuleBasedStateMachine):
         quote = order_quote_exchange(order=order, new_unit_price=new_price)
         assert quote.total == (new_price - order.unit_price) * order.quantity
         try:
-            order, _ = order_request_exchange(order=order, by=order.shopper, new_option="L", new_unit_price=new_price)
+            order, _ = services.order_request_exchange(
+                order=order, by=order.shopper, new_option="L", new_unit_price=new_price
+            )
         except InsufficientBalance:
             assert quote.total > self.expected[order.shopper_id]
             return
         self.expected[order.shopper_id] -= quote.to_pay
-        order, _ = return_ship(order=order, by=self.staff, tracking="SF00000001")
-        exchange_replacement_shipped(order=order, by=self.staff, tracking="ZT00000001")
+        order, _ = services.return_ship(order=order, by=self.staff, tracking="SF00000001")
+        services.exchange_replacement_shipped(order=order, by=self.staff, tracking="ZT00000001")
         self.expected[order.shopper_id] += quote.to_credit
 
     @precondition(lambda self: self.paid)
@@ -124,13 +117,15 @@ class LedgerMachine(RuleBasedStateMachine):
         order = self._to_qc_failed(self.paid.pop(pick % len(self.paid)))
         quote = order_quote_exchange(order=order, new_unit_price=new_price)
         try:
-            order, _ = order_request_exchange(order=order, by=order.shopper, new_option="L", new_unit_price=new_price)
+            order, _ = services.order_request_exchange(
+                order=order, by=order.shopper, new_option="L", new_unit_price=new_price
+            )
         except InsufficientBalance:
             return
         self.expected[order.shopper_id] -= quote.to_pay
-        order, _ = return_ship(order=order, by=self.staff, tracking="SF00000001")
-        order, _ = return_seller_refused(order=order, by=self.staff, note="No.")
-        refusal_compensate(order=order, by=self.staff)
+        order, _ = services.return_ship(order=order, by=self.staff, tracking="SF00000001")
+        order, _ = services.return_seller_refused(order=order, by=self.staff, note="No.")
+        services.refusal_compensate(order=order, by=self.staff)
         # The seller was at fault: everything paid for the order comes back.
         self.expected[order.shopper_id] += order.total + quote.to_pay
 

@@ -31,20 +31,10 @@ from orders.services import (
     order_pay,
     order_place_and_pay,
 )
+from refunds import services
 from refunds.models import ReturnRequest
 from refunds.quotes import Quote
 from refunds.selectors import order_quote_exchange, order_quote_refund
-from refunds.services import (
-    exchange_replacement_shipped,
-    order_request_exchange,
-    order_request_refund,
-    refund_confirm,
-    refusal_compensate,
-    refusal_restock,
-    return_seller_received,
-    return_seller_refused,
-    return_ship,
-)
 from tests.factories import OrderFactory, fund, paid_order
 
 S = Order.Status
@@ -133,11 +123,11 @@ def test_qc_failed_refund_quote_is_item_and_shipping_without_fees_and_is_what_is
     assert [line.amount for line in quote.lines] == [D("258.00"), D("8.00")]
     assert (quote.total, quote.fee, quote.fault) == (D("266.00"), 0, "seller")
 
-    order, request = order_request_refund(order=order, by=shopper, expected_total=quote.total)
+    order, request = services.order_request_refund(order=order, by=shopper, expected_total=quote.total)
     assert Quote.from_json(request.quote) == quote
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = return_seller_received(order=order, by=support)
-    order, txn = refund_confirm(order=order, by=support)
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_received(order=order, by=support)
+    order, txn = services.refund_confirm(order=order, by=support)
 
     credited = txn.entries.get(account__kind="wallet").amount
     assert credited == quote.total
@@ -155,10 +145,10 @@ def test_change_of_mind_refund_keeps_shipping_and_deducts_the_fee(shopper, suppo
     assert [line.amount for line in quote.lines] == [D("129.00"), D("0.00"), D("-15.00")]
     assert (quote.total, quote.fault) == (D("114.00"), "shopper")
 
-    order, _ = order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = return_seller_received(order=order, by=support)
-    refund_confirm(order=order, by=support)
+    order, _ = services.order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_received(order=order, by=support)
+    services.refund_confirm(order=order, by=support)
 
     assert wallet(shopper) == D("114.00")
     assert Account.objects.get(kind="fees", user=None).balance == D("15.00")
@@ -170,7 +160,7 @@ def test_a_stale_quote_is_refused(shopper, inspector, settings):
     settings.RETURN_SHIPPING_FEE = D("20.00")  # the fee changed after the shopper saw the quote
 
     with pytest.raises(QuoteChanged):
-        order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
+        services.order_request_refund(order=order, by=shopper, expected_total=D("114.00"))
 
     assert Order.objects.get(pk=order.pk).status == S.STORED
     assert not ReturnRequest.objects.exists()
@@ -204,13 +194,13 @@ def test_exchange_with_a_higher_price_pays_the_difference_when_requesting(shoppe
 
     quote = order_quote_exchange(order=order, new_unit_price=D("139.00"))
     assert quote.total == D("20.00")
-    order, _ = order_request_exchange(
+    order, _ = services.order_request_exchange(
         order=order, by=shopper, new_option="L", new_unit_price=D("139.00"), expected_total=quote.total
     )
     assert wallet(shopper) == D("30.00")
 
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
     assert (order.status, order.option_text, order.unit_price) == (S.AWAITING_REPLACEMENT, "L", D("139.00"))
     assert wallet(shopper) == D("30.00")  # nothing more moves when it ships
 
@@ -220,10 +210,10 @@ def test_exchange_with_a_lower_price_credits_the_difference_when_the_replacement
 
     quote = order_quote_exchange(order=order, new_unit_price=D("99.00"))
     assert quote.total == D("-30.00")
-    order, _ = order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("99.00"))
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("99.00"))
     assert wallet(shopper) == 0
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
-    exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
 
     assert wallet(shopper) == D("30.00")
     assert "¥30.00 was credited" in shopper.notifications.filter(event="exchange_update").first().body
@@ -233,7 +223,7 @@ def test_exchange_with_too_little_balance_says_how_much_to_top_up_and_changes_no
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
 
     with pytest.raises(InsufficientBalance, match=r"top up ¥10.00"):
-        order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+        services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
 
     assert Order.objects.get(pk=order.pk).status == S.QC_FAILED
     assert not ReturnRequest.objects.exists()
@@ -241,11 +231,11 @@ def test_exchange_with_too_little_balance_says_how_much_to_top_up_and_changes_no
 
 def test_seller_refused_then_platform_compensates_the_quoted_refund(shopper, support, inspector):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
-    order, _ = order_request_refund(order=order, by=shopper)
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = return_seller_refused(order=order, by=support, note="Seller says it was perfect.")
+    order, _ = services.order_request_refund(order=order, by=shopper)
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_refused(order=order, by=support, note="Seller says it was perfect.")
 
-    order, _ = refusal_compensate(order=order, by=support)
+    order, _ = services.refusal_compensate(order=order, by=support)
 
     assert order.status == S.REFUNDED
     assert wallet(shopper) == order.total
@@ -254,11 +244,11 @@ def test_seller_refused_then_platform_compensates_the_quoted_refund(shopper, sup
 
 def test_restock_after_refusal_moves_no_money(shopper, support, inspector):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
-    order, _ = order_request_refund(order=order, by=shopper)
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = return_seller_refused(order=order, by=support, note="No.")
+    order, _ = services.order_request_refund(order=order, by=shopper)
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_refused(order=order, by=support, note="No.")
 
-    order, _ = refusal_restock(order=order, by=support)
+    order, _ = services.refusal_restock(order=order, by=support)
 
     assert order.status == S.STORED
     assert wallet(shopper) == 0
@@ -268,23 +258,23 @@ def test_double_submission_of_a_decision_creates_one_request(shopper, inspector)
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
     stale_copy = Order.objects.get(pk=order.pk)
 
-    order_request_refund(order=order, by=shopper, expected_status=S.QC_FAILED)
+    services.order_request_refund(order=order, by=shopper, expected_status=S.QC_FAILED)
     with pytest.raises(OrderChangedMeanwhile):
-        order_request_refund(order=stale_copy, by=shopper, expected_status=S.QC_FAILED)
+        services.order_request_refund(order=stale_copy, by=shopper, expected_status=S.QC_FAILED)
 
     assert ReturnRequest.objects.count() == 1
 
 
 def test_double_confirmation_of_a_refund_credits_once(shopper, support, inspector):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
-    order, _ = order_request_refund(order=order, by=shopper)
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = return_seller_received(order=order, by=support)
+    order, _ = services.order_request_refund(order=order, by=shopper)
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_received(order=order, by=support)
     second_click = Order.objects.get(pk=order.pk)
 
-    refund_confirm(order=order, by=support)
+    services.refund_confirm(order=order, by=support)
     with pytest.raises(OrderActionError):
-        refund_confirm(order=second_click, by=support)
+        services.refund_confirm(order=second_click, by=support)
 
     assert LedgerTransaction.objects.filter(kind="refund").count() == 1
     assert wallet(shopper) == order.total
@@ -369,12 +359,12 @@ def test_a_refused_exchange_compensated_returns_what_was_paid_including_the_diff
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     order = _fail(order, inspector) if fault_status == S.QC_FAILED else order_pass_qc(order=order, by=inspector)
     fund(shopper, "25.00")
-    order, _ = order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
     paid_for_order = order_refundable(order_id=order.pk)
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = return_seller_refused(order=order, by=support, note="No exchange.")
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_refused(order=order, by=support, note="No exchange.")
 
-    order, txn = refusal_compensate(order=order, by=support)
+    order, txn = services.refusal_compensate(order=order, by=support)
 
     assert txn.entries.get(account__kind="wallet").amount == expected_back
     assert paid_for_order == D("137.00") + D("10.00") + (D("15.00") if fault_status == S.STORED else 0)
@@ -384,8 +374,8 @@ def test_a_refused_exchange_compensated_returns_what_was_paid_including_the_diff
 
 def _exchange_until_shipped_back(order, shopper, support, inspector, *, proposed: str):
     order = _fail(order, inspector)
-    order, _ = order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D(proposed))
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D(proposed))
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
     return order
 
 
@@ -393,7 +383,9 @@ def test_the_credit_for_a_cheaper_option_follows_the_price_staff_confirm(shopper
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)  # 129.00 + 8.00
     order = _exchange_until_shipped_back(order, shopper, support, inspector, proposed="119.00")
 
-    order, request = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="109.00")
+    order, request = services.exchange_replacement_shipped(
+        order=order, by=support, tracking="ZT12345678", price="109.00"
+    )
 
     assert wallet_balance(user=shopper) == D("20.00")
     assert (order.unit_price, request.new_unit_price) == (D("109.00"), D("109.00"))
@@ -408,7 +400,7 @@ def test_a_price_above_what_the_shopper_agreed_to_is_refused_so_a_false_claim_ea
     order = _exchange_until_shipped_back(order, shopper, support, inspector, proposed="0.01")
 
     with pytest.raises(OrderActionError, match=r"agreed to ¥0.01, not ¥119.00"):
-        exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="119.00")
+        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="119.00")
 
     assert Order.objects.get(pk=order.pk).status == S.EXCHANGE_RETURNING
     assert wallet_balance(user=shopper) == 0
@@ -418,13 +410,13 @@ def test_a_dearer_exchange_is_paid_when_requesting_and_nothing_more_moves_when_i
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     fund(shopper, "10.00")
     order = _fail(order, inspector)
-    order, _ = order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("134.00"))
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("134.00"))
     assert wallet_balance(user=shopper) == D("5.00")
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
 
     with pytest.raises(OrderActionError, match=r"agreed to ¥134.00, not ¥144.00"):
-        exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="144.00")
-    order, _ = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="134.00")
+        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="144.00")
+    order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price="134.00")
 
     assert wallet_balance(user=shopper) == D("5.00")
     assert order.unit_price == D("134.00")
@@ -435,10 +427,10 @@ def test_a_change_of_mind_exchange_whose_difference_cancels_the_fee_ships_withou
 ):
     settings.RETURN_SHIPPING_FEE = D("15.00")
     order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
-    order, _ = order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("114.00"))
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S", new_unit_price=D("114.00"))
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
 
-    order, _ = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
+    order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678")
 
     assert (order.status, wallet_balance(user=shopper)) == (S.AWAITING_REPLACEMENT, 0)
 
@@ -469,16 +461,16 @@ def test_paying_refuses_when_the_amount_changed_since_the_page_showed_it(shopper
 @pytest.mark.parametrize("price", ["", "abc", "0", "-5", "NaN", "Infinity"])
 def test_a_missing_or_bad_confirmed_price_is_refused(shopper, support, inspector, price):
     order = _fail(paid_order(shopper=shopper, status=S.AWAITING_QC), inspector)
-    order, _ = order_request_exchange(order=order, by=shopper, new_option="S")
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="S")
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
     ReturnRequest.objects.filter(order=order).update(new_unit_price=None)
 
     if price == "":
-        order, _ = exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
+        order, _ = services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
         assert order.unit_price == D("129.00")  # no price proposed or confirmed: unchanged
         return
     with pytest.raises(OrderActionError, match="unit price"):
-        exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
+        services.exchange_replacement_shipped(order=order, by=support, tracking="ZT12345678", price=price)
 
 
 def test_restock_after_a_refused_exchange_gives_the_paid_difference_back_and_closes_the_window(
@@ -487,16 +479,16 @@ def test_restock_after_a_refused_exchange_gives_the_paid_difference_back_and_clo
     order = paid_order(shopper=shopper, status=S.AWAITING_QC)
     fund(shopper, "10.00")
     order = _fail(order, inspector)
-    order, _ = order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
-    order, _ = return_ship(order=order, by=support, tracking="SF12345678")
-    order, _ = return_seller_refused(order=order, by=support, note="No.")
+    order, _ = services.order_request_exchange(order=order, by=shopper, new_option="L", new_unit_price=D("139.00"))
+    order, _ = services.return_ship(order=order, by=support, tracking="SF12345678")
+    order, _ = services.return_seller_refused(order=order, by=support, note="No.")
 
-    order, _ = refusal_restock(order=order, by=support)
+    order, _ = services.refusal_restock(order=order, by=support)
 
     assert wallet_balance(user=shopper) == D("10.00")
     assert (order.status, order.decision_deadline) == (S.STORED, None)
     with pytest.raises(OrderActionError):
-        order_request_refund(order=order, by=shopper)
+        services.order_request_refund(order=order, by=shopper)
 
 
 def test_a_return_that_would_refund_nothing_is_refused(shopper, inspector, settings):
@@ -504,7 +496,7 @@ def test_a_return_that_would_refund_nothing_is_refused(shopper, inspector, setti
     order = order_pass_qc(order=paid_order(shopper=shopper, status=S.AWAITING_QC), by=inspector)
 
     with pytest.raises(OrderActionError, match="Nothing would come back"):
-        order_request_refund(order=order, by=shopper)
+        services.order_request_refund(order=order, by=shopper)
 
     assert Order.objects.get(pk=order.pk).status == S.STORED
 
@@ -515,7 +507,7 @@ def test_confirming_a_return_of_an_unpaid_order_moves_no_money_and_does_not_cras
 
     ReturnRequestFactory(order=order)
 
-    order, txn = refund_confirm(order=order, by=support)
+    order, txn = services.refund_confirm(order=order, by=support)
     assert txn is None
     assert order.status == S.REFUNDED
     assert not LedgerTransaction.objects.exists()
