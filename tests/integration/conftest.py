@@ -37,16 +37,20 @@ def mail_dir(tmp_path) -> Path:
     return folder
 
 
+def process_database_url() -> str:
+    """The URL of the test database, for processes started by a test."""
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"
+
+
 @pytest.fixture
 def celery_worker(django_db_serialized_rollback, transactional_db, redis_broker, mail_dir, tmp_path):
     """`celery worker` in its own process, on the test database, emailing into `mail_dir`."""
-    db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"
     env = {
         **os.environ,
         "DJANGO_READ_DOT_ENV": "false",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": process_database_url(),
         "CELERY_BROKER_URL": redis_broker,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
