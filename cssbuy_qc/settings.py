@@ -114,14 +114,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a user name + IP pair out after a few failures.
+# Login throttling (django-axes): lock a user name out *from one client address* after a few
+# failures, so nobody can lock someone else out from elsewhere. The lock ends 15 minutes after
+# the last counted failure; attempts while it holds are refused without extending it, and a
+# completed password reset lifts it (accounts.views.PasswordResetConfirmView).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The number of proxies in front of gunicorn, each appending to X-Forwarded-For (one nginx: 1).
+# 0 (no proxy) reads REMOTE_ADDR; behind a proxy, 0 would make every client the proxy's address.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 
 # --- Internationalisation -------------------------------------------------------------------
 
