@@ -175,8 +175,22 @@ else:
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One queue per kind of work, each with its own worker (README, bin/run-all): a hung mail
+# server stalls only `email`, a burst of uploads only `images`; deadlines, sweeps and bulk
+# jobs run on `default` whatever happens to the others.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.send_notification_email": {"queue": "email"},
+    "qc.tasks.make_photo_renditions": {"queue": "images"},
+}
+# Every task has time limits (these, or its own); a soft limit raises in the task, the hard
+# one kills the worker process running it.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# Acknowledged when done (so redelivered if the worker dies meanwhile) only where a task says
+# it is safe to run twice: each of ours does, after checking.
+CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True

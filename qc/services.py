@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cssbuy_qc.publishing import publish_soon
 from orders.models import Order
 from orders.services import OrderActionError, order_fail_qc, order_pass_qc, order_receive
 
@@ -142,13 +143,11 @@ def delete_stored_files(names: list[str]) -> None:
 
 
 def photo_enqueue_renditions(*, photo_id: int) -> None:
-    """Hand the rendition job to the broker. Never raises: the periodic sweep catches up."""
+    """Hand the rendition job to the broker in the background: never raises, never waits on
+    the broker. If the broker cannot take it, the periodic sweep does."""
     from .tasks import make_photo_renditions
 
-    try:
-        make_photo_renditions.apply_async(kwargs={"photo_id": photo_id}, retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure; the sweep finds photos without renditions
-        logger.warning("Broker unreachable, renditions of photo %s will be made by the sweep", photo_id)
+    publish_soon(make_photo_renditions, kwargs={"photo_id": photo_id})
 
 
 def photo_add(*, inspection: Inspection, uploaded_file, by, caption: str = "") -> QCPhoto:
