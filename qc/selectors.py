@@ -11,7 +11,7 @@ from .models import Defect, Inspection, QCPhoto
 
 def _with_evidence(queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
     return queryset.prefetch_related(
-        Prefetch("photos", QCPhoto.objects.order_by("position", "id")),
+        Prefetch("photos", QCPhoto.objects.shown().order_by("position", "id")),
         Prefetch("defects", Defect.objects.order_by("position", "id")),
         "measurements",
     )
