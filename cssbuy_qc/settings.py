@@ -170,8 +170,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Fail fast when the broker is down: the notification sweep delivers later.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Fail fast when the broker is down or hung: the sweeps publish later.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
+        "max_retries": 0,
+        # A message taken by a worker that died before acknowledging it (acks_late tasks) goes
+        # back to its queue after this long, and another worker runs it. It must exceed the
+        # longest a worker may hold a message: a retry's countdown (at most 600 s) plus the
+        # task's hard time limit (at most 300 s); else a message still held is run twice.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=960),
+    }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
