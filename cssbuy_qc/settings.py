@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "storages",
+    "bulkjobs",
     "accounts",
     "orders",
     "qc",
@@ -216,6 +217,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qc.tasks.sweep_missing_renditions",
         "schedule": timedelta(minutes=5),
     },
+    "bulkjobs-sweep": {"task": "bulkjobs.tasks.sweep_bulk_jobs", "schedule": timedelta(minutes=1)},
     "tickets-autoclose-resolved": {
         "task": "tickets.tasks.autoclose_resolved_tickets",
         "schedule": timedelta(hours=1),

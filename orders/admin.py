@@ -4,7 +4,8 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+
+from bulkjobs.admin import BulkJobAdminMixin
 
 from . import services
 from .models import Order, OrderEvent
@@ -29,7 +30,7 @@ class OrderEventInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/orders/order/change_form.html"
     list_display = ["number", "product_title", "shopper", "status", "total_display", "status_changed_at", "created_at"]
     list_filter = ["status", "marketplace", "created_at"]
@@ -48,6 +49,7 @@ class OrderAdmin(admin.ModelAdmin):
     )
     inlines = [OrderEventInline]
     actions = ["purchase_selected", "receive_selected"]
+    bulk_refusals = (services.OrderActionError,)
     # Transition name -> service for the buttons on the change page; apps built on orders
     # subclass this admin to add theirs (refunds adds the money-moving ones).
     staff_actions = services.STAFF_ACTIONS
@@ -129,28 +131,22 @@ class OrderAdmin(admin.ModelAdmin):
             )
         return redirect("admin:orders_order_change", order.pk)
 
-    def _bulk(self, request, queryset, service) -> None:
-        done, refused = 0, []
-        for order in queryset:
-            try:
-                service(order=order, by=request.user)
-                done += 1
-            except services.OrderActionError as error:
-                refused.append(f"{order.number}: {error}")
-        if done:
-            self.message_user(
-                request, ngettext("%d order updated.", "%d orders updated.", done) % done, messages.SUCCESS
-            )
-        for line in refused:
-            self.message_user(request, line, messages.ERROR)
-
+    # Bulk actions run in the background (each order's change and its notification take time,
+    # more than a request should): the answer is a progress page.
     @admin.action(description=_("Mark selected orders purchased"), permissions=["purchase"])
     def purchase_selected(self, request, queryset):
-        self._bulk(request, queryset, self.staff_actions["purchase"])
+        return self.start_bulk_job(
+            request, queryset, service=self.staff_actions["purchase"], description=_("Mark selected orders purchased")
+        )
 
     @admin.action(description=_("Receive selected orders at the warehouse"), permissions=["receive"])
     def receive_selected(self, request, queryset):
-        self._bulk(request, queryset, self.staff_actions["receive"])
+        return self.start_bulk_job(
+            request,
+            queryset,
+            service=self.staff_actions["receive"],
+            description=_("Receive selected orders at the warehouse"),
+        )
 
     def has_purchase_permission(self, request) -> bool:
         return request.user.has_perm("orders.purchase_order")

@@ -26,6 +26,9 @@ class HungServer:
             except OSError:
                 return  # closed
             with self._lock:
+                if self._stopped:
+                    sock.close()
+                    return
                 self.accepted += 1
                 self._open.append(sock)
             threading.Thread(target=self._swallow, args=(sock,), daemon=True).start()
@@ -41,13 +44,15 @@ class HungServer:
                 self.gave_up += 1
 
     def close(self) -> None:
+        """Stop listening first (a client reconnecting now is refused), then end every accepted
+        connection: whoever waits on one sees it closed."""
+        self._listener.close()
         with self._lock:
             self._stopped = True
             for sock in self._open:
                 with contextlib.suppress(OSError):  # already gone
-                    sock.shutdown(socket.SHUT_RDWR)  # the client sees the connection end
+                    sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
-        self._listener.close()
 
     def __enter__(self) -> "HungServer":
         return self

@@ -12,6 +12,8 @@ import redis
 from django.urls import reverse
 from django.utils import timezone
 
+from bulkjobs.models import BulkJob
+from bulkjobs.services import bulk_jobs_sweep
 from cssbuy_qc import publishing
 from cssbuy_qc.celery import app as celery_app
 from notifications.models import Notification
@@ -83,6 +85,35 @@ def test_with_a_hung_broker_a_status_change_returns_at_once_and_the_email_follow
     assert notification_sweep_unsent(older_than=timedelta(0)) == 1
 
     assert wait_for_mail(mail_dir, 1) == 1
+
+
+def test_with_a_hung_broker_a_bulk_action_answers_with_its_progress_page_and_runs_when_the_broker_is_back(
+    celery_worker, fresh_broker, client, support
+):
+    orders = OrderFactory.create_batch(16, status=S.PAID)
+    client.force_login(support)
+
+    with HungServer() as broker, broker_client_without_timeouts():
+        use_broker(f"redis://127.0.0.1:{broker.port}/0")
+        started = time.monotonic()
+        response = client.post(
+            reverse("admin:orders_order_changelist"),
+            {"action": "purchase_selected", "_selected_action": [order.pk for order in orders]},
+        )
+        elapsed = time.monotonic() - started
+        print(f"\nBulk purchase of 16 orders with a hung broker: answered in {elapsed * 1000:.0f} ms")
+        job = BulkJob.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("admin:orders_order_bulk_job", args=[job.pk])
+    publishing.wait_idle()
+
+    use_broker(fresh_broker)  # the broker is back; beat runs the sweep every minute
+    assert bulk_jobs_sweep() == 1
+    assert wait_until(lambda: BulkJob.objects.get(pk=job.pk).is_finished)
+
+    job.refresh_from_db()
+    assert (job.done, job.changed, job.problems) == (16, 16, [])
+    assert set(Order.objects.values_list("status", flat=True)) == {S.PURCHASED}
 
 
 def test_a_hung_mail_server_stalls_only_email_and_sweeps_do_not_pile_up_deliveries(
