@@ -12,7 +12,7 @@ from tests.integration.conftest import process_database_url
 from tests.webserver import SlowClient, get, gunicorn
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_after_a_database_restart_the_next_request_succeeds(client, tmp_path):
     """Every server-side connection is killed (as by a PostgreSQL restart) between two requests
     to the same web thread: the second request reconnects instead of answering 500."""
