@@ -282,6 +282,21 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# Error reports: with SENTRY_DSN set, unhandled errors of the site and of the workers also go to
+# Sentry, without personal data (no cookies, user details or request bodies).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        max_request_body_size="never",  # form posts carry emails, addresses, messages
+        include_local_variables=False,  # so do the variables of the failing code
+        traces_sample_rate=0.0,
+    )
+
 # --- Product rules --------------------------------------------------------------------------
 
 QC_DECISION_HOURS = env.int("QC_DECISION_HOURS", default=120)

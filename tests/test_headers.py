@@ -1,10 +1,13 @@
 """Response headers for shared devices and browsers' features; HSTS preload by choice only;
-a 500 page that says only what is true."""
+a 500 page that says only what is true, and errors reported to Sentry when it is configured."""
 
+import gzip
 import logging
 import os
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from django.urls import include, path, reverse
 from orders.models import Order
 from tests.factories import OrderFactory
 from tests.qc.conftest import failed_round
+from tests.webserver import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,3 +130,56 @@ def test_a_server_error_is_logged_and_the_page_says_only_that(caplog):
     [record] = [r for r in caplog.records if r.name == "django.request"]
     assert record.levelno == logging.ERROR
     assert record.exc_info[0] is RuntimeError
+
+
+class _Collector(BaseHTTPRequestHandler):
+    received: list[bytes] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        type(self).received.append(body)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_with_sentry_dsn_set_a_server_error_is_reported_without_personal_data():
+    """A stand-in for Sentry on this machine; a login while the database is down is a 500."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    code = (
+        "import django, sentry_sdk; django.setup()\n"
+        "from django.test import Client\n"
+        "status = Client(raise_request_exception=False).post('/accounts/login/',"
+        " {'username': 'secret-user@example.com', 'password': 'x'}).status_code\n"
+        "sentry_sdk.flush(10); print(status)\n"
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={
+                "PATH": os.environ["PATH"],
+                "DJANGO_SETTINGS_MODULE": "cssbuy_qc.settings",
+                "DJANGO_READ_DOT_ENV": "false",
+                "DJANGO_SECRET_KEY": "k" * 50,
+                "DJANGO_ALLOWED_HOSTS": "testserver",
+                "DJANGO_SECURE_SSL_REDIRECT": "false",
+                "DATABASE_URL": f"postgres://nobody@127.0.0.1:{free_port()}/down",
+                "SENTRY_DSN": f"http://public@127.0.0.1:{server.server_address[1]}/1",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        server.shutdown()
+
+    assert result.stdout.strip() == "500", result.stderr
+    reports = b"".join(_Collector.received).decode(errors="replace")
+    assert "OperationalError" in reports
+    assert "secret-user@example.com" not in reports
