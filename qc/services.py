@@ -6,6 +6,7 @@ QC row with consequences (order status, stored files, notifications).
 
 import hashlib
 import logging
+import re
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -280,7 +281,9 @@ def photo_make_renditions(*, photo_id: int) -> bool:
     try:
         renditions = make_renditions(data)
     except PILLOW_ERRORS as error:
-        raise UnreadablePhoto(f"{type(error).__name__}: {error}") from error
+        # Without the repr of the in-memory file Pillow puts in some messages.
+        reason = re.sub(r"\s*<[^<>]* object at 0x[0-9a-f]+>", "", str(error))
+        raise UnreadablePhoto(f"{type(error).__name__}: {reason}") from error
     stored: list[str] = []
     try:
         with transaction.atomic():

@@ -47,7 +47,7 @@ def test_an_undecodable_photo_fails_at_once_with_its_reason_logged_as_an_error(
 
     photo.refresh_from_db()
     assert photo.renditions_failed_at is not None
-    assert "cannot identify image file" in photo.renditions_error
+    assert photo.renditions_error == "UnidentifiedImageError: cannot identify image file"
     assert not photo.is_ready
     [record] = [r for r in caplog.records if r.name == "qc.services" and r.levelno == logging.ERROR]
     assert f"photo {photo.pk}" in record.getMessage()
