@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "storages",
+    "bulkjobs",
     "accounts",
     "orders",
     "qc",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cssbuy_qc.headers.ResponseHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cssbuy_qc.middleware.ContentSecurityPolicyMiddleware",
@@ -101,6 +103,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # A kept connection is checked before each request reuses it: after a database restart the
+    # first request reconnects instead of failing on a dead connection.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -122,14 +127,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:list"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a user name + IP pair out after a few failures.
+# Login throttling (django-axes): lock a user name out *from one client address* after a few
+# failures, so nobody can lock someone else out from elsewhere. The lock ends 15 minutes after
+# the last counted failure; attempts while it holds are refused without extending it, and a
+# completed password reset lifts it (accounts.views.PasswordResetConfirmView).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The number of proxies in front of gunicorn, each appending to X-Forwarded-For (one nginx: 1).
+# 0 (no proxy) reads REMOTE_ADDR; behind a proxy, 0 would make every client the proxy's address.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 
 # --- Internationalisation -------------------------------------------------------------------
 
@@ -169,13 +182,36 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Fail fast when the broker is down: the notification sweep delivers later.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Fail fast when the broker is down or hung: the sweeps publish later.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
+        "max_retries": 0,
+        # A message taken by a worker that died before acknowledging it (acks_late tasks) goes
+        # back to its queue after this long, and another worker runs it. It must exceed the
+        # longest a worker may hold a message: a retry's countdown (at most 600 s) plus the
+        # task's hard time limit (at most 300 s); else a message still held is run twice.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=960),
+    }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One queue per kind of work, each with its own worker (README, bin/run-all): a hung mail
+# server stalls only `email`, a burst of uploads only `images`; deadlines, sweeps and bulk
+# jobs run on `default` whatever happens to the others.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.send_notification_email": {"queue": "email"},
+    "qc.tasks.make_photo_renditions": {"queue": "images"},
+}
+# Every task has time limits (these, or its own); a soft limit raises in the task, the hard
+# one kills the worker process running it.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# Acknowledged when done (so redelivered if the worker dies meanwhile) only where a task says
+# it is safe to run twice: each of ours does, after checking.
+CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
@@ -192,6 +228,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qc.tasks.sweep_missing_renditions",
         "schedule": timedelta(minutes=5),
     },
+    "bulkjobs-sweep": {"task": "bulkjobs.tasks.sweep_bulk_jobs", "schedule": timedelta(minutes=1)},
     "tickets-autoclose-resolved": {
         "task": "tickets.tasks.autoclose_resolved_tickets",
         "schedule": timedelta(hours=1),
@@ -214,7 +251,11 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+# Asking browsers to hard-code HTTPS for the domain and all its subdomains is hard to undo
+# (months to leave the preload list): the operator opts in.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "SECURE_HSTS_PRELOAD is not True": by choice
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
@@ -251,6 +292,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Error reports: with SENTRY_DSN set, unhandled errors of the site and of the workers also go to
+# Sentry, without personal data (no cookies, user details or request bodies).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        max_request_body_size="never",  # form posts carry emails, addresses, messages
+        include_local_variables=False,  # so do the variables of the failing code
+        traces_sample_rate=0.0,
+    )
 
 # --- Product rules --------------------------------------------------------------------------
 

@@ -25,6 +25,10 @@ class NotificationQuerySet(models.QuerySet):
     def email_pending(self) -> "NotificationQuerySet":
         return self.filter(email_wanted=True, emailed_at__isnull=True)
 
+    def not_in_flight(self, *, since) -> "NotificationQuerySet":
+        """Those whose email was not handed to the broker after `since` (or ever)."""
+        return self.filter(models.Q(email_queued_at__isnull=True) | models.Q(email_queued_at__lt=since))
+
 
 class Notification(models.Model):
     """Outbox and site inbox at once: written in the transaction of the change it reports."""
@@ -38,6 +42,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     email_wanted = models.BooleanField(_("email wanted"), default=True)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    # When the email was last handed to the broker: a delivery is in flight until it is sent
+    # or its task's lifetime has passed (notifications.tasks.EMAIL_DELIVERY_LIFETIME).
+    email_queued_at = models.DateTimeField(_("email queued"), null=True, blank=True, editable=False)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from common.publishing import publish, publish_soon
+
 from .models import Event, Notification, NotificationPreference
 
 if TYPE_CHECKING:
@@ -37,13 +39,20 @@ def notify(*, user: "AbstractBaseUser", event: Event, title: str, body: str = ""
 
 
 def notification_enqueue_email(*, notification_id: int) -> None:
-    """Hand the email to the broker. Never raises: if the broker is down, the sweep retries."""
-    from .tasks import send_notification_email
+    """Hand the email to the broker in the background: never raises, never waits on the broker.
+    If the broker cannot take it, the row stays unqueued and the sweep publishes it."""
+    from .tasks import EMAIL_DELIVERY_LIFETIME, send_notification_email
 
-    try:
-        send_notification_email.apply_async(kwargs={"notification_id": notification_id}, retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure; the row is the durable outbox
-        logger.warning("Broker unreachable, notification %s will be emailed by the sweep", notification_id)
+    publish_soon(
+        send_notification_email,
+        kwargs={"notification_id": notification_id},
+        expires=EMAIL_DELIVERY_LIFETIME,
+        then=partial(_mark_email_queued, notification_id),
+    )
+
+
+def _mark_email_queued(notification_id: int) -> None:
+    Notification.objects.filter(pk=notification_id).update(email_queued_at=timezone.now())
 
 
 def notification_send_email(*, notification_id: int) -> bool:
@@ -81,18 +90,35 @@ def notification_send_email(*, notification_id: int) -> bool:
 
 
 def notification_sweep_unsent(*, older_than: timedelta | None = None) -> int:
-    """Re-enqueue emails still unsent a while after their notification was written."""
+    """Publish the emails still unsent a while after their notification was written, except
+    those with a delivery in flight (handed to the broker less than its lifetime ago).
+
+    For a worker (beat runs it): publishes inline and stops at the first broker failure.
+    Returns how many it published."""
+    from .tasks import EMAIL_DELIVERY_LIFETIME, send_notification_email
+
     if older_than is None:
         older_than = timedelta(minutes=settings.NOTIFICATION_RESEND_AFTER_MINUTES)
-    cutoff = timezone.now() - older_than
+    now = timezone.now()
+    cutoff = now - older_than
     ids = list(
         Notification.objects.email_pending()
+        .not_in_flight(since=now - EMAIL_DELIVERY_LIFETIME)
         .filter(created_at__lte=cutoff, created_at__gte=cutoff - timedelta(days=3))
         .values_list("pk", flat=True)[:500]
     )
+    published = 0
     for notification_id in ids:
-        notification_enqueue_email(notification_id=notification_id)
-    return len(ids)
+        try:
+            publish(
+                send_notification_email, kwargs={"notification_id": notification_id}, expires=EMAIL_DELIVERY_LIFETIME
+            )
+        except Exception:  # noqa: BLE001 - any broker failure; the next sweep tries again
+            logger.warning("Broker unreachable: the sweep published %s of %s unsent emails", published, len(ids))
+            break
+        _mark_email_queued(notification_id)
+        published += 1
+    return published
 
 
 def notification_mark_read(*, user: "AbstractBaseUser", notification_id: int | None = None) -> int:

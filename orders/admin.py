@@ -6,8 +6,8 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from bulkjobs.admin import BulkJobAdminMixin
 from common.errors import ActionRefused
 from ledger.admin import LedgerTransactionInline
 
@@ -34,7 +34,7 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
-class BaseOrderAdmin(admin.ModelAdmin):
+class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
     """The order admin of the orders app: its buttons, bulk actions and inlines.
 
     Not registered here: cssbuy_qc/admin.py composes it with the mixins of the apps built on
@@ -59,6 +59,7 @@ class BaseOrderAdmin(admin.ModelAdmin):
     )
     inlines = [OrderEventInline, LedgerTransactionInline]
     actions = ["purchase_selected", "receive_selected"]
+    bulk_refusals = (ActionRefused,)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("total"))
@@ -150,28 +151,25 @@ class BaseOrderAdmin(admin.ModelAdmin):
             )
         return redirect("admin:orders_order_change", order.pk)
 
-    def _bulk(self, request, queryset, service) -> None:
-        done, refused = 0, []
-        for order in queryset:
-            try:
-                service(order=order, by=request.user)
-                done += 1
-            except ActionRefused as error:
-                refused.append(f"{order.number}: {error}")
-        if done:
-            self.message_user(
-                request, ngettext("%d order updated.", "%d orders updated.", done) % done, messages.SUCCESS
-            )
-        for line in refused:
-            self.message_user(request, line, messages.ERROR)
-
+    # Bulk actions run in the background (each order's change and its notification take time,
+    # more than a request should): the answer is a progress page.
     @admin.action(description=_("Mark selected orders purchased"), permissions=["purchase"])
     def purchase_selected(self, request, queryset):
-        self._bulk(request, queryset, self.get_staff_actions()["purchase"])
+        return self.start_bulk_job(
+            request,
+            queryset,
+            service=self.get_staff_actions()["purchase"],
+            description=_("Mark selected orders purchased"),
+        )
 
     @admin.action(description=_("Receive selected orders at the warehouse"), permissions=["receive"])
     def receive_selected(self, request, queryset):
-        self._bulk(request, queryset, self.get_staff_actions()["receive"])
+        return self.start_bulk_job(
+            request,
+            queryset,
+            service=self.get_staff_actions()["receive"],
+            description=_("Receive selected orders at the warehouse"),
+        )
 
     def has_purchase_permission(self, request) -> bool:
         return request.user.has_perm(PERM_PURCHASE)

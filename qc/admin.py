@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import BooleanField, Count, OuterRef, Subquery, Value
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
@@ -122,10 +122,31 @@ class PhotoInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # photos arrive through the uploader, which validates them
 
+    def get_queryset(self, request):
+        # Whether this viewer gets Retry buttons, on each row (the admin instance is shared
+        # by every request, so it holds no per-request state).
+        may_retry = request.user.has_perm("qc.change_qcphoto")
+        return super().get_queryset(request).annotate(qc_may_retry=Value(may_retry, output_field=BooleanField()))
+
     @admin.display(description=_("photo"))
     def preview(self, obj: QCPhoto):
         if not obj.pk:
             return "—"
+        if obj.renditions_have_failed:
+            retry = ""
+            if getattr(obj, "qc_may_retry", False):
+                url = reverse("admin:qc_inspection_retry_renditions", args=[obj.inspection_id, obj.pk])
+                retry = format_html(
+                    '<button type="submit" class="button" formaction="{}" formmethod="post">{}</button>',
+                    url,
+                    gettext("Retry"),
+                )
+            return format_html(
+                '<div class="qc-admin-failed" role="status"><strong>{}</strong> <span>{}</span> {}</div>',
+                gettext("Could not be processed:"),
+                obj.renditions_error,
+                retry,
+            )
         if not obj.is_ready:
             return format_html('<span class="qc-admin-pending">{}</span>', gettext("Processing…"))
         return format_html(
@@ -269,8 +290,26 @@ class InspectionAdmin(admin.ModelAdmin):
             path(
                 "<path:object_id>/upload/", self.admin_site.admin_view(self.upload_view), name="qc_inspection_upload"
             ),
+            path(
+                "<path:object_id>/photos/<int:photo_id>/retry/",
+                self.admin_site.admin_view(self.retry_renditions_view),
+                name="qc_inspection_retry_renditions",
+            ),
             *super().get_urls(),
         ]
+
+    def retry_renditions_view(self, request, object_id: str, photo_id: int):
+        """Make a failed photo's renditions again (the Retry button next to its reason)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("qc.change_qcphoto"):
+            raise PermissionDenied
+        photo = get_object_or_404(QCPhoto, pk=photo_id, inspection_id=unquote(object_id))
+        services.photo_renditions_retry(photo=photo, by=request.user)
+        self.message_user(
+            request, gettext("Photo %(key)s is being processed again.") % {"key": photo.key[:8]}, messages.SUCCESS
+        )
+        return redirect("admin:qc_inspection_change", photo.inspection_id)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         inspection = self.get_object(request, unquote(object_id))

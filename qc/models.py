@@ -96,6 +96,18 @@ class QCPhotoQuerySet(models.QuerySet):
             "defects and removes their files."
         )
 
+    def renditions_pending(self) -> "QCPhotoQuerySet":
+        """Photos still waiting for their renditions (not given up on)."""
+        return self.filter(renditions_at__isnull=True, renditions_failed_at__isnull=True)
+
+    def renditions_failed(self) -> "QCPhotoQuerySet":
+        """Photos whose renditions could not be made; an inspector may retry them."""
+        return self.filter(renditions_at__isnull=True, renditions_failed_at__isnull=False)
+
+    def shown(self) -> "QCPhotoQuerySet":
+        """What a QC page shows: a photo whose renditions failed is left out, not shown broken."""
+        return self.filter(renditions_failed_at__isnull=True)
+
 
 class QCPhoto(models.Model):
     """An uploaded photo (kept private) and its renditions, made in the background.
@@ -121,6 +133,12 @@ class QCPhoto(models.Model):
     thumb_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     thumb_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     renditions_at = models.DateTimeField(_("renditions made"), null=True, blank=True, editable=False)
+    # The rendition job: when it was last handed to the broker and how often (the sweep leaves
+    # a job in flight alone and gives up after a few), and why it failed if it did.
+    renditions_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    renditions_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    renditions_failed_at = models.DateTimeField(_("renditions failed"), null=True, blank=True, editable=False)
+    renditions_error = models.CharField(_("why the renditions failed"), max_length=500, blank=True, editable=False)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     position = models.PositiveIntegerField(_("order"), default=0)
     uploaded_by = models.ForeignKey(
@@ -160,6 +178,10 @@ class QCPhoto(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.renditions_at is not None
+
+    @property
+    def renditions_have_failed(self) -> bool:
+        return self.renditions_at is None and self.renditions_failed_at is not None
 
     def url(self, rendition: str) -> str:
         return reverse("qc:photo", kwargs={"pk": self.pk, "rendition": rendition})

@@ -43,7 +43,7 @@ class RoundView:
 
 def _with_evidence(queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
     return queryset.prefetch_related(
-        Prefetch("photos", QCPhoto.objects.order_by("position", "id")),
+        Prefetch("photos", QCPhoto.objects.shown().order_by("position", "id")),
         Prefetch("defects", Defect.objects.order_by("position", "id")),
         "measurements",
     )
@@ -114,10 +114,6 @@ def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
     if photo.inspection.order.shopper_id == user.pk and not photo.inspection.is_open:
         return photo
     raise Http404
-
-
-def photos_missing_renditions(*, limit: int = 200) -> list[int]:
-    return list(QCPhoto.objects.filter(renditions_at__isnull=True).order_by("id").values_list("pk", flat=True)[:limit])
 
 
 def qc_queue() -> QuerySet[Order]:

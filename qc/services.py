@@ -6,23 +6,26 @@ QC row with consequences (order status, stored files, notifications).
 
 import hashlib
 import logging
+import re
 from functools import partial
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.files import delete_stored_files
+from common.images import PILLOW_ERRORS
+from common.publishing import publish, publish_soon
 from common.uploads import validate_image
 from orders.models import Order
 from orders.services import OrderActionError, order_fail_qc, order_pass_qc, order_receive
 
-from .exceptions import QCError
+from .exceptions import QCError, UnreadablePhoto
 from .images import make_renditions
 from .models import PERM_COMPLETE, Defect, Inspection, QCPhoto
 
@@ -137,14 +140,85 @@ def inspection_complete(*, inspection: Inspection, by: "User", result: str) -> I
 # --- Photos ---------------------------------------------------------------------------------
 
 
-def photo_enqueue_renditions(*, photo_id: int) -> None:
-    """Hand the rendition job to the broker. Never raises: the periodic sweep catches up."""
-    from .tasks import make_photo_renditions
+# How many times the sweep hands a photo's job to the broker before giving up on it (each of
+# them a job that never reported back: its worker was killed or ran out of time).
+RENDITION_SWEEPS = 3
 
-    try:
-        make_photo_renditions.apply_async(kwargs={"photo_id": photo_id}, retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure; the sweep finds photos without renditions
-        logger.warning("Broker unreachable, renditions of photo %s will be made by the sweep", photo_id)
+
+def photo_enqueue_renditions(*, photo_id: int) -> None:
+    """Hand the rendition job to the broker in the background: never raises, never waits on
+    the broker. If the broker cannot take it, the periodic sweep does."""
+    from .tasks import RENDITIONS_LIFETIME, make_photo_renditions
+
+    publish_soon(
+        make_photo_renditions,
+        kwargs={"photo_id": photo_id},
+        expires=RENDITIONS_LIFETIME,
+        then=partial(_mark_renditions_queued, photo_id),
+    )
+
+
+def _mark_renditions_queued(photo_id: int) -> None:
+    QCPhoto.objects.filter(pk=photo_id).update(
+        renditions_queued_at=timezone.now(), renditions_attempts=F("renditions_attempts") + 1
+    )
+
+
+def photo_sweep_renditions(*, limit: int = 200) -> int:
+    """Publish the rendition jobs of photos still without renditions, except jobs in flight
+    (handed to the broker less than their lifetime ago); a photo whose job was handed over
+    RENDITION_SWEEPS times without an answer is marked failed instead.
+
+    For a worker (beat runs it): publishes inline and stops at the first broker failure.
+    Returns how many jobs it published."""
+    from .tasks import RENDITIONS_LIFETIME, make_photo_renditions
+
+    photos = list(
+        QCPhoto.objects.renditions_pending()
+        .filter(
+            Q(renditions_queued_at__isnull=True) | Q(renditions_queued_at__lt=timezone.now() - RENDITIONS_LIFETIME)
+        )
+        .order_by("id")
+        .values_list("pk", "renditions_attempts")[:limit]
+    )
+    published = 0
+    for photo_id, attempts in photos:
+        if attempts >= RENDITION_SWEEPS:
+            photo_renditions_failed(
+                photo_id=photo_id,
+                reason=f"Gave up after {attempts} attempts: the worker never finished (killed, or out of time).",
+            )
+            continue
+        try:
+            publish(make_photo_renditions, kwargs={"photo_id": photo_id}, expires=RENDITIONS_LIFETIME)
+        except Exception:  # noqa: BLE001 - any broker failure; the next sweep tries again
+            logger.warning("Broker unreachable: the sweep published %s rendition jobs", published)
+            break
+        _mark_renditions_queued(photo_id)
+        published += 1
+    return published
+
+
+def photo_renditions_failed(*, photo_id: int, reason: str) -> bool:
+    """Record that a photo's renditions cannot be made (the job is not tried again until an
+    inspector retries it); logged as an error. Returns whether the photo was still waiting."""
+    failed = QCPhoto.objects.filter(pk=photo_id, renditions_at__isnull=True).update(
+        renditions_failed_at=timezone.now(), renditions_error=reason[:500]
+    )
+    if failed:
+        logger.error("Renditions of QC photo %s failed: %s", photo_id, reason)
+    return bool(failed)
+
+
+def photo_renditions_retry(*, photo: QCPhoto, by) -> QCPhoto:
+    """An inspector tries a failed photo again: a fresh job with a fresh count of attempts."""
+    with transaction.atomic():
+        QCPhoto.objects.filter(pk=photo.pk, renditions_at__isnull=True).update(
+            renditions_failed_at=None, renditions_error="", renditions_queued_at=None, renditions_attempts=0
+        )
+        transaction.on_commit(partial(photo_enqueue_renditions, photo_id=photo.pk))
+    logger.info("Renditions of QC photo %s retried by %s", photo.pk, by)
+    return QCPhoto.objects.get(pk=photo.pk)
 
 
 def photo_add(*, inspection: Inspection, uploaded_file: File, by: "User", caption: str = "") -> QCPhoto:
@@ -199,9 +273,14 @@ def photo_make_renditions(*, photo_id: int) -> bool:
     if photo is None or photo.is_ready:
         return False
     with photo.original.open("rb") as original:
-        data = original.read()
+        data = original.read()  # a storage error propagates: the task retries
     # The orientation is applied now: width and height describe the upright image.
-    renditions = make_renditions(data)
+    try:
+        renditions = make_renditions(data)
+    except PILLOW_ERRORS as error:
+        # Without the repr of the in-memory file Pillow puts in some messages.
+        reason = re.sub(r"\s*<[^<>]* object at 0x[0-9a-f]+>", "", str(error))
+        raise UnreadablePhoto(f"{type(error).__name__}: {reason}") from error
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -217,6 +296,7 @@ def photo_make_renditions(*, photo_id: int) -> bool:
             locked.display_width, locked.display_height = display.width, display.height
             locked.thumb_width, locked.thumb_height = thumb.width, thumb.height
             locked.renditions_at = timezone.now()
+            locked.renditions_failed_at, locked.renditions_error = None, ""
             locked.save()
     except BaseException:
         delete_stored_files(stored)

@@ -5,6 +5,8 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
 from django.views.decorators.http import require_safe
 
 from . import selectors
@@ -39,15 +41,22 @@ def photo(request, pk: int, rendition: str):
         raise Http404  # renditions not made yet; pages show a placeholder meanwhile
     storage = stored.storage
     if isinstance(storage, FileSystemStorage):
-        content_type = photo.content_type if rendition == "original" else "image/jpeg"
-        try:
-            opened = stored.open("rb")
-        except (OSError, SuspiciousFileOperation):
-            # Lost from the disk (restored backup, manual cleanup): a missing image, not a crash.
-            logger.warning("QC photo %s: stored file %s cannot be opened", photo.pk, stored.name, exc_info=True)
-            raise Http404 from None
-        response = FileResponse(opened, content_type=content_type)
-        response["Cache-Control"] = "private, max-age=3600"
+        # Revalidated on every use: the address is guessable, so a copy cached for one user of
+        # a shared browser is shown only after this view has checked the viewer again (a 304
+        # then costs no bytes). A rendition never changes once made.
+        etag = quote_etag(f"{photo.sha256[:32]}-{rendition}")
+        response = get_conditional_response(request, etag=etag)
+        if response is None:
+            content_type = photo.content_type if rendition == "original" else "image/jpeg"
+            try:
+                opened = stored.open("rb")
+            except (OSError, SuspiciousFileOperation):
+                # Lost from the disk (restored backup, manual cleanup): a missing image, not a crash.
+                logger.warning("QC photo %s: stored file %s cannot be opened", photo.pk, stored.name, exc_info=True)
+                raise Http404 from None
+            response = FileResponse(opened, content_type=content_type)
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
     else:
         response = HttpResponseRedirect(stored.url)
         # The signed URL expires soon: never cache the redirect.

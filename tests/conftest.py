@@ -75,3 +75,13 @@ def shopper_client(client, shopper):
 def support_client(client, support):
     client.force_login(support)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _publishing_done():
+    """Nothing a test handed to the background publisher outlives the test (it may still write
+    to the test database)."""
+    yield
+    from common import publishing
+
+    assert publishing.wait_idle(timeout=30), "a background publish did not finish"

@@ -131,6 +131,7 @@ def attachment_download(request, number: str, key: str):
     # The file is shown as itself only; were it ever rendered as a page, it could run nothing.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
-    patch_cache_control(response, private=True, max_age=3600)
+    # Never stored by the browser: a download of a logged-in user (see ResponseHeadersMiddleware).
+    patch_cache_control(response, private=True, no_store=True)
     patch_vary_headers(response, ["Cookie"])
     return response

@@ -5,6 +5,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,51 +39,71 @@ def mail_dir(tmp_path) -> Path:
     return folder
 
 
-@pytest.fixture
-def celery_worker(django_db_serialized_rollback, transactional_db, redis_broker, mail_dir, tmp_path):
-    """`celery worker` in its own process, on the test database, emailing into `mail_dir`."""
+def process_database_url() -> str:
+    """The URL of the test database, for processes started by a test."""
     db = connection.settings_dict
     host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"
-    env = {
-        **os.environ,
-        "DJANGO_READ_DOT_ENV": "false",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": redis_broker,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "NOTIFICATION_RESEND_AFTER_MINUTES": "0",
-    }
-    log = tmp_path / "worker.log"
-    # A fresh queue for every test: nothing left over from an earlier test is delivered.
-    import redis
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"
 
-    redis.Redis.from_url(redis_broker).flushdb()
+
+@contextmanager
+def worker(
+    *, queues: str, log: Path, env: dict[str, str], options: tuple[str, ...] = ()
+) -> Iterator[subprocess.Popen]:
+    """A `celery worker` process consuming `queues` (as in bin/run-all), on the test database;
+    yields once it is ready, stops it (SIGTERM, then SIGKILL) after."""
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "cssbuy_qc", "worker", "--pool", "solo", "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "--logfile", str(log),
+            sys.executable, "-m", "celery", "-A", "cssbuy_qc", "worker", "--queues", queues, "--pool", "solo",
+            "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--logfile", str(log), *options,
         ],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "DJANGO_READ_DOT_ENV": "false", "DATABASE_URL": process_database_url(), **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while "ready." not in (log.read_text() if log.exists() else ""):
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"The Celery worker did not start:\n{log.read_text() if log.exists() else ''}")
-        time.sleep(0.1)
-    use_broker(redis_broker)
-    yield process
-    use_broker("memory://")
-    os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        deadline = time.monotonic() + 60
+        while "ready." not in (log.read_text() if log.exists() else ""):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"The Celery worker did not start:\n{log.read_text() if log.exists() else ''}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture
+def fresh_broker(django_db_serialized_rollback, transactional_db, redis_broker) -> Iterator[str]:
+    """The Redis broker, emptied (nothing left over from an earlier test is delivered), and this
+    process publishing to it; the test database is committed to, so workers see the rows."""
+    import redis
+
+    redis.Redis.from_url(redis_broker).flushdb()
+    use_broker(redis_broker)
+    yield redis_broker
+    use_broker("memory://")
+
+
+@pytest.fixture
+def celery_worker(fresh_broker, mail_dir, tmp_path):
+    """One worker for every queue, emailing into `mail_dir`."""
+    env = {
+        "CELERY_BROKER_URL": fresh_broker,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "NOTIFICATION_RESEND_AFTER_MINUTES": "0",
+    }
+    with worker(queues="default,email,images", log=tmp_path / "worker.log", env=env) as process:
+        yield process
 
 
 def mail_count(folder: Path) -> int:

@@ -105,23 +105,6 @@ def test_shoppers_never_reach_the_admin(shopper_client):
 
 
 @pytest.mark.django_db
-def test_bulk_purchase_reports_each_refusal(support_client):
-    paid = OrderFactory(status=S.PAID)
-    stored = OrderFactory(status=S.STORED)
-
-    response = support_client.post(
-        reverse("admin:orders_order_changelist"),
-        {"action": "purchase_selected", "_selected_action": [paid.pk, stored.pk]},
-        follow=True,
-    )
-
-    messages = _messages(response)
-    assert "1 order updated." in messages
-    assert any(m.startswith(stored.number) and "not possible" in m for m in messages)
-    assert Order.objects.get(pk=paid.pk).status == S.PURCHASED
-
-
-@pytest.mark.django_db
 def test_changelist_search_and_filters(support_client, shopper):
     mine = OrderFactory(shopper=shopper, product_title="Retro sneakers", status=S.QC_FAILED)
     OrderFactory(product_title="Wool coat", status=S.PAID)

@@ -445,16 +445,19 @@ def test_receiving_an_order_in_the_admin_opens_its_qc_round(client, inspector):
 
 
 @pytest.mark.django_db
-def test_receiving_a_replacement_in_bulk_opens_the_next_round(client, inspector):
+def test_receiving_a_replacement_in_bulk_opens_the_next_round(
+    client, inspector, eager_tasks, django_capture_on_commit_callbacks
+):
     order = OrderFactory(status=Order.Status.AWAITING_REPLACEMENT)
     Inspection.objects.create(
         order=order, round_number=1, result=Inspection.Result.FAILED, completed_at=timezone.now()
     )
     client.force_login(inspector)
 
-    client.post(
-        reverse("admin:orders_order_changelist"), {"action": "receive_selected", "_selected_action": [order.pk]}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the bulk job runs at once
+        client.post(
+            reverse("admin:orders_order_changelist"), {"action": "receive_selected", "_selected_action": [order.pk]}
+        )
 
     assert list(order.inspections.order_by("round_number").values_list("round_number", "result")) == [
         (1, Inspection.Result.FAILED),
