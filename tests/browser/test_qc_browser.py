@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from cssbuy_qc.celery import app as celery_app
 from orders.models import Order
 from qc.models import Defect, Inspection
-from tests.browser.conftest import log_in
+from tests.browser.conftest import image_width, log_in
 from tests.factories import PASSWORD, InspectorFactory, OrderFactory, UserFactory
 from tests.qc.images import jpeg
 
@@ -106,12 +106,7 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
     assert lightbox.get_by_text("1 of 2").is_visible()
     phone.keyboard.press("ArrowRight")
     expect(lightbox.get_by_text("2 of 2")).to_be_visible()
-    # The display rendition really loads (polled from here: the page's CSP forbids eval).
-    for _ in range(50):
-        if phone.evaluate("document.querySelector('[data-qc-image]').naturalWidth") > 0:
-            break
-        phone.wait_for_timeout(100)
-    assert phone.evaluate("document.querySelector('[data-qc-image]').naturalWidth") == 900
+    assert image_width(lightbox.locator("[data-qc-image]")) == 900  # the display rendition really loads
     phone.keyboard.press("Escape")
     expect(lightbox).to_be_hidden()
     assert phone.evaluate("document.activeElement.hasAttribute('data-qc-photo')")
