@@ -12,6 +12,7 @@ def test_migrations_demo_and_order_pages_on_sqlite(tmp_path):
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "cssbuy_qc.settings",
         "DJANGO_READ_DOT_ENV": "false",
         "DJANGO_DEBUG": "true",  # as `make run`
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",

@@ -43,6 +43,7 @@ def celery_worker(django_db_serialized_rollback, transactional_db, redis_broker,
     """`celery worker` in its own process, on the test database, emailing into `mail_dir`."""
     env = {
         **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cssbuy_qc.settings",
         "DJANGO_READ_DOT_ENV": "false",
         "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": redis_broker,
