@@ -1,10 +1,14 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from cssbuy_qc.forms import MoneyField
 
 from . import services
 from .models import Order, OrderEvent
@@ -53,6 +57,9 @@ class OrderAdmin(admin.ModelAdmin):
     staff_actions = services.STAFF_ACTIONS
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    # Amounts are read as strictly here as anywhere (no exponents, separators or other digits).
+    money_fields = {"unit_price": {"allow_zero": False}, "domestic_shipping": {}}
+
     @admin.display(description=_("total"))
     def total_display(self, obj: Order):
         return obj.total
@@ -81,6 +88,15 @@ class OrderAdmin(admin.ModelAdmin):
                 if t.name in self.staff_actions
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.money_fields:
+            return MoneyField(
+                label=capfirst(db_field.verbose_name),
+                help_text=db_field.help_text,
+                **self.money_fields[db_field.name],
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         # Who the order belongs to never changes, and what was paid is fixed once it is paid:
@@ -116,6 +132,13 @@ class OrderAdmin(admin.ModelAdmin):
         kwargs = {"order": order, "by": request.user, "expected_status": request.POST.get("expected_status") or None}
         for need in services.transition_needs(name):
             kwargs[need] = request.POST.get(need, "").replace("\x00", "")  # PostgreSQL refuses NUL in text
+        if "price" in kwargs:
+            try:
+                kwargs["price"] = MoneyField(required=False, allow_zero=False).clean(kwargs["price"])
+            except ValidationError as error:
+                label = _("Confirmed new unit price (CNY)")
+                self.message_user(request, f"{label}: {' '.join(error.messages)}", messages.ERROR)
+                return redirect("admin:orders_order_change", order.pk)
         try:
             service(**kwargs)
         except services.OrderActionError as error:

@@ -1,11 +1,12 @@
 import secrets
-from decimal import Decimal
 from urllib.parse import urlparse
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from cssbuy_qc.forms import MoneyField
 from orders.models import Marketplace, Order
 
 MARKETPLACE_HOSTS = {
@@ -19,6 +20,8 @@ MARKETPLACE_HOSTS = {
 class PlaceOrderForm(forms.ModelForm):
     # A bare "item.taobao.com/..." means https (Django 6's default, chosen explicitly here).
     product_url = forms.URLField(label=_("marketplace URL"), max_length=1000, assume_scheme="https")
+    unit_price = MoneyField(label=capfirst(Order._meta.get_field("unit_price").verbose_name), allow_zero=False)
+    domestic_shipping = MoneyField(label=capfirst(Order._meta.get_field("domestic_shipping").verbose_name))
 
     class Meta:
         model = Order
@@ -53,8 +56,14 @@ class PlaceOrderForm(forms.ModelForm):
         return {**self.cleaned_data, "marketplace": self.marketplace}
 
 
+class PayForm(forms.Form):
+    """The Pay button sends the total it showed (hidden); without one, the status check holds."""
+
+    expected_total = MoneyField(widget=forms.HiddenInput, required=False)
+
+
 class ReturnForm(forms.Form):
-    expected_total = forms.DecimalField(widget=forms.HiddenInput, max_digits=14, decimal_places=2)
+    expected_total = MoneyField(widget=forms.HiddenInput)
     expected_status = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Anything to add? (optional)"),
@@ -66,12 +75,10 @@ class ReturnForm(forms.Form):
 
 class ExchangeForm(forms.Form):
     new_option = forms.CharField(label=_("New size or colour"), max_length=200)
-    new_unit_price = forms.DecimalField(
+    new_unit_price = MoneyField(
         label=_("New unit price (CNY)"),
         required=False,
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
+        allow_zero=False,
         help_text=_("Only if the new option costs a different price."),
     )
     reason = forms.CharField(
@@ -81,7 +88,8 @@ class ExchangeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     expected_status = forms.CharField(widget=forms.HiddenInput)
-    expected_total = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2)
+    # Signed: a cheaper new option is a credit.
+    expected_total = MoneyField(widget=forms.HiddenInput, required=False, signed=True)
 
 
 class BalanceChangeForm(forms.Form):
@@ -91,7 +99,14 @@ class BalanceChangeForm(forms.Form):
 
     shopper = forms.EmailField(label=_("Shopper's email"))
     kind = forms.ChoiceField(label=_("What"), choices=KIND_CHOICES)
-    amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2)
+    amount = MoneyField(label=_("Amount (CNY)"), signed=True, allow_zero=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "topup" and data.get("amount") is not None and data["amount"] < 0:
+            self.add_error("amount", MoneyField.default_error_messages["negative"])
+        return data
+
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     token = forms.CharField(widget=forms.HiddenInput, initial=secrets.token_urlsafe, max_length=64)
 

@@ -1,5 +1,4 @@
 import csv
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +13,7 @@ from orders.selectors import order_for_shopper
 from orders.services import OrderActionError, order_keep
 
 from . import selectors, services
-from .forms import ExchangeForm, PlaceOrderForm, ReturnForm
+from .forms import ExchangeForm, PayForm, PlaceOrderForm, ReturnForm
 
 
 @login_required
@@ -30,15 +29,25 @@ def order_new(request):
             messages.success(request, _("Order %(number)s is placed and paid.") % {"number": order.number})
             return redirect(order)
     balance = selectors.wallet_balance(user=request.user)
-    status = 402 if form.non_field_errors() else 200
+    status = 402 if form.non_field_errors() else 400 if form.errors else 200
     return render(request, "refunds/order_new.html", {"form": form, "balance": balance}, status=status)
 
 
-def _refused(request, order, error: OrderActionError):
-    """Show the order again with the reason, as a 409: nothing was changed."""
+def _refused(request, order, error: OrderActionError, status: int = 409):
+    """Show the order again with the reason (409: refused as things stand): nothing was changed."""
     messages.error(request, str(error))
     order = order_for_shopper(user=request.user, number=order.number)
-    return render(request, "orders/order_detail.html", {"order": order}, status=409)
+    return render(request, "orders/order_detail.html", {"order": order}, status=status)
+
+
+def _unreadable(request, order, form):
+    """A one-click form whose hidden amount is not an amount (a tampered or broken page): a 400."""
+    problems = " ".join(error for errors in form.errors.values() for error in errors)
+    error = OrderActionError(
+        _("This form sent something we cannot read: %(problems)s Reload the page and try again.")
+        % {"problems": problems}
+    )
+    return _refused(request, order, error, status=400)
 
 
 def _order_step(request, number: str, service, success: str, **extra):
@@ -55,13 +64,16 @@ def _order_step(request, number: str, service, success: str, **extra):
 @login_required
 @require_POST
 def order_pay(request, number: str):
-    try:
-        shown = Decimal(request.POST.get("expected_total", ""))
-    except InvalidOperation:
-        shown = None  # the quote check needs a number; without one the status check still holds
-    if shown is not None and not shown.is_finite():
-        shown = None
-    return _order_step(request, number, services.order_pay, _("Order %(number)s is paid."), expected_total=shown)
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        return _unreadable(request, order_for_shopper(user=request.user, number=number), form)
+    return _order_step(
+        request,
+        number,
+        services.order_pay,
+        _("Order %(number)s is paid."),
+        expected_total=form.cleaned_data["expected_total"],
+    )
 
 
 @login_required
@@ -82,7 +94,7 @@ def order_return(request, number: str):
     order = order_for_shopper(user=request.user, number=number)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        return _refused(request, order, OrderActionError(_("The form was incomplete. Check the quote and confirm.")))
+        return _unreadable(request, order, form)
     try:
         services.order_request_refund(
             order=order,
@@ -103,7 +115,7 @@ def order_exchange(request, number: str):
     order = order_for_shopper(user=request.user, number=number)
     form = ExchangeForm(request.POST or None, initial={"expected_status": order.status})
     quote = None
-    status = 200
+    status = 400 if form.errors else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         quote = services.order_quote_exchange(order=order, new_unit_price=data["new_unit_price"])
