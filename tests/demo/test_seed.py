@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import TestCase, override_settings
 
 from cssbuy_qc.celery import app as celery_app
-from demo.builders import seed_demo
+from demo.builders import DEMO_PASSWORD, seed_demo
 from notifications.models import Notification
 from orders.models import Order
 from qc.models import Defect, Inspection, QCPhoto
@@ -71,6 +71,32 @@ def test_seeding_queues_no_work_that_would_do_nothing(demo):
 def test_the_demo_shopper_has_an_order_in_every_status(demo):
     statuses = set(Order.objects.filter(shopper__email="shopper@example.com").values_list("status", flat=True))
     assert statuses == set(S.values)
+
+
+@pytest.mark.parametrize(
+    ("email", "landing"),
+    [
+        ("shopper@example.com", "/orders/"),
+        ("shopper2@example.com", "/orders/"),
+        ("inspector@example.com", "/admin/"),
+        ("support@example.com", "/admin/"),
+        ("admin@example.com", "/admin/"),
+    ],
+)
+def test_every_demo_login_in_the_readme_works(demo, client, email, landing):
+    response = client.post(
+        f"/accounts/login/?next={landing}", {"username": email, "password": DEMO_PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == landing
+    assert response.status_code == 200
+
+
+def test_every_page_of_the_demo_shopper_renders(demo, client):
+    client.force_login(Order.objects.filter(shopper__email="shopper@example.com").first().shopper)
+    orders = Order.objects.filter(shopper__email="shopper@example.com")
+    pages = ["/orders/", "/balance/", "/tickets/", "/notifications/", *[o.get_absolute_url() for o in orders]]
+    for url in pages:
+        assert client.get(url).status_code == 200, url
 
 
 def test_qc_rounds_have_their_evidence_and_seeding_twice_adds_nothing(demo):
