@@ -6,7 +6,7 @@ alone waits (each attempt is bounded by the broker socket timeouts). What fails 
 not lost: the rows that asked for the work (notifications, photos, bulk jobs) are the outbox,
 and the periodic sweeps publish what is still undone with `publish`, from a worker. A row
 records when its work was last handed to the broker, and the sweeps skip it until a task's
-whole lifetime (`task_lifetime`) has passed: one delivery in flight per row, never a pile.
+whole lifetime (`common.tasks.task_lifetime`) has passed: one delivery in flight per row, never a pile.
 """
 
 import atexit
@@ -26,13 +26,6 @@ logger = logging.getLogger(__name__)
 MAX_WAITING = 10_000
 # At exit, how long the waiting jobs may still take to be published.
 EXIT_GRACE_SECONDS = 5.0
-
-
-def task_lifetime(*, retries: int, backoff: int, backoff_max: int, time_limit: int) -> timedelta:
-    """The longest a task can stay in flight: every attempt runs to its hard time limit and
-    every retry waits its longest backoff (Celery's `retry_backoff`, jitter only shortens)."""
-    waits = sum(min(backoff_max, backoff * 2**attempt) for attempt in range(retries))
-    return timedelta(seconds=waits + (retries + 1) * time_limit)
 
 
 def publish(task: Task, *, kwargs: dict, expires: timedelta | None = None) -> None:

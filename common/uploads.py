@@ -95,16 +95,26 @@ def read_limited(uploaded_file, limit: int) -> bytes | None:
 def _read_all(uploaded_file) -> bytes:
     data = read_limited(uploaded_file, max_bytes())
     if data is None:
-        raise _too_large(getattr(uploaded_file, "size", None) or max_bytes() + 1)
+        raise _too_large(getattr(uploaded_file, "size", None))
     return data
 
 
-def _too_large(size: int) -> ValidationError:
-    return _error(
-        _("This file is %(size)s; a photo may be at most %(limit)s.")
-        % {"size": filesizeformat(size), "limit": filesizeformat(max_bytes())},
-        "too_large",
-    )
+def size_beyond(size: int | None, limit: int) -> str | None:
+    """A refused file's size as people read it (filesizeformat), or None when that would read
+    the same as the limit (a file one byte over 25 MB reads "25.0 MB" too) or is unknown."""
+    if size is None or filesizeformat(size) == filesizeformat(limit):
+        return None
+    return filesizeformat(size)
+
+
+def _too_large(size: int | None) -> ValidationError:
+    limit = filesizeformat(max_bytes())
+    shown = size_beyond(size, max_bytes())
+    if shown is None:
+        message = _("This file is just over the %(limit)s limit for a photo.") % {"limit": limit}
+    else:
+        message = _("This file is %(size)s; a photo may be at most %(limit)s.") % {"size": shown, "limit": limit}
+    return _error(message, "too_large")
 
 
 # --- Where an image ends: anything after it is refused -------------------------------------

@@ -12,7 +12,7 @@ from accounts.roles import INSPECTORS, SUPPORT
 from demo.qc import seed_qc
 from demo.tickets import seed_tickets
 from ledger import services as ledger
-from notifications.models import Notification
+from notifications.services import notifications_record_history
 from orders import services
 from orders.models import Order, OrderEvent
 from refunds import services as refunds
@@ -155,7 +155,16 @@ def _orders_for(shopper: User, statuses: list[str], *, staff: User, inspector: U
 
 @transaction.atomic
 def seed_demo() -> bool:
-    """Create what is missing; return whether anything was created."""
+    """Create what is missing; return whether anything was created.
+
+    The demo's history happened "before": its notifications count as emailed already, so
+    nothing is queued for them.
+    """
+    with notifications_record_history():
+        return _seed()
+
+
+def _seed() -> bool:
     shopper = _user("shopper@example.com")
     shopper2 = _user("shopper2@example.com")
     inspector = _user("inspector@example.com", staff=True, group=INSPECTORS)
@@ -171,8 +180,4 @@ def seed_demo() -> bool:
         created = True
     created |= seed_qc(inspector=inspector)
     created |= seed_tickets(shopper=shopper, shopper2=shopper2, support=support)
-    # The demo's history happened "before": its notifications count as emailed already.
-    Notification.objects.filter(user__in=[shopper, shopper2], emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
     return created

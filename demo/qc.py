@@ -85,6 +85,7 @@ def _round(order: Order, *, failed: bool, inspector: User, completed_at: datetim
             uploaded_file=SimpleUploadedFile(f"demo-{i}.jpg", data, content_type="image/jpeg"),
             by=inspector,
             caption=caption,
+            renditions_in_background=False,
         )
         # The same pipeline the Celery task runs, made at once so the demo is ready to look at.
         services.photo_make_renditions(photo_id=photo.pk)

@@ -107,4 +107,5 @@ class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "form": form,
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/ledger/account/balance_change.html", context)
+        status = 400 if form.errors else 200
+        return TemplateResponse(request, "admin/ledger/account/balance_change.html", context, status=status)

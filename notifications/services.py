@@ -1,5 +1,7 @@
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -20,6 +22,19 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+_recording_history: ContextVar[bool] = ContextVar("recording_history", default=False)
+
+
+@contextmanager
+def notifications_record_history() -> Iterator[None]:
+    """Notifications written inside this block report what happened before (the demo's made-up
+    past): they land in the inbox already handled, and no email is queued or swept for them."""
+    token = _recording_history.set(True)
+    try:
+        yield
+    finally:
+        _recording_history.reset(token)
+
 
 def notify(*, user: "AbstractBaseUser", event: Event, title: str, body: str = "", link: str = "") -> Notification:
     """Write a notification inside the caller's transaction; email it once that commits.
@@ -30,10 +45,17 @@ def notify(*, user: "AbstractBaseUser", event: Event, title: str, body: str = ""
     # product title would otherwise make the email unsendable).
     title = Truncator(" ".join(title.split())).chars(Notification._meta.get_field("title").max_length)
     email_wanted = not NotificationPreference.objects.filter(user=user, event=event, email=False).exists()
+    history = _recording_history.get()
     notification = Notification.objects.create(
-        user=user, event=event, title=title, body=body, link=link, email_wanted=email_wanted
+        user=user,
+        event=event,
+        title=title,
+        body=body,
+        link=link,
+        email_wanted=email_wanted,
+        emailed_at=timezone.now() if history and email_wanted else None,
     )
-    if email_wanted:
+    if email_wanted and not history:
         transaction.on_commit(partial(notification_enqueue_email, notification_id=notification.pk))
     return notification
 

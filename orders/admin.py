@@ -5,10 +5,12 @@ from django.db import models
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from bulkjobs.admin import BulkJobAdminMixin
 from common.errors import ActionRefused
+from common.forms import MoneyField
 from ledger.admin import LedgerTransactionInline
 
 from . import services
@@ -60,7 +62,12 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
     inlines = [OrderEventInline, LedgerTransactionInline]
     actions = ["purchase_selected", "receive_selected"]
     bulk_refusals = (ActionRefused,)
+    # Amounts are read as strictly here as anywhere (no exponents, separators or other digits).
+    money_fields = {"unit_price": {"allow_zero": False}, "domestic_shipping": {}}
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    # Amounts are read as strictly here as anywhere (no exponents, separators or other digits).
+    money_fields = {"unit_price": {"allow_zero": False}, "domestic_shipping": {}}
 
     @admin.display(description=_("total"))
     def total_display(self, obj: Order):
@@ -97,6 +104,15 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.money_fields:
+            return MoneyField(
+                label=capfirst(db_field.verbose_name),
+                help_text=db_field.help_text,
+                **self.money_fields[db_field.name],
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         # Who the order belongs to never changes, and what was paid is fixed once it is paid:
         # money moves only through the ledger, never by editing a price here.
@@ -130,8 +146,10 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
             raise Http404
         form = StaffTransitionForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                self.message_user(request, " ".join(errors), messages.ERROR)
+            for name, errors in form.errors.items():
+                label = form.fields[name].label if name in form.fields else None
+                message = " ".join(errors)
+                self.message_user(request, f"{label}: {message}" if label else message, messages.ERROR)
             return redirect("admin:orders_order_change", order.pk)
         kwargs = {"order": order, "by": request.user, "expected_status": form.expected_status_or_none()}
         for need in services.transition_needs(name):

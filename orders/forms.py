@@ -1,9 +1,10 @@
 from urllib.parse import urlparse
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import ExpectedStatusForm
+from common.forms import ExpectedStatusForm, MoneyField
 
 from .models import Marketplace, Order
 
@@ -18,6 +19,8 @@ MARKETPLACE_HOSTS = {
 class PlaceOrderForm(forms.ModelForm):
     # A bare "item.taobao.com/..." means https (Django 6's default, chosen explicitly here).
     product_url = forms.URLField(label=_("marketplace URL"), max_length=1000, assume_scheme="https")
+    unit_price = MoneyField(label=capfirst(Order._meta.get_field("unit_price").verbose_name), allow_zero=False)
+    domestic_shipping = MoneyField(label=capfirst(Order._meta.get_field("domestic_shipping").verbose_name))
 
     class Meta:
         model = Order
@@ -55,7 +58,7 @@ class PlaceOrderForm(forms.ModelForm):
 class PayForm(ExpectedStatusForm):
     """The Pay button: the total it showed, so that nothing is charged if the amounts changed."""
 
-    expected_total = forms.DecimalField(required=False, max_digits=14, decimal_places=2)
+    expected_total = MoneyField(widget=forms.HiddenInput, required=False)
 
 
 class StaffTransitionForm(ExpectedStatusForm):
@@ -64,4 +67,4 @@ class StaffTransitionForm(ExpectedStatusForm):
 
     tracking = forms.CharField(required=False)
     note = forms.CharField(required=False)
-    price = forms.CharField(required=False)
+    price = MoneyField(label=_("Confirmed new unit price (CNY)"), required=False, allow_zero=False)

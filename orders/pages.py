@@ -10,9 +10,11 @@ PageSection | None`, in page order. orders imports none of those apps; the setti
 
 from django.conf import settings
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from common.errors import ActionRefused
 from common.pages import render_sections
@@ -29,7 +31,19 @@ def order_page(request: HttpRequest, *, number: str, status: int = 200) -> HttpR
     return render(request, "orders/order_detail.html", context, status=status)
 
 
-def order_refused(request: HttpRequest, *, number: str, error: ActionRefused) -> HttpResponse:
-    """Show the order page again with the reason, as a 409: nothing was changed."""
+def order_refused(request: HttpRequest, *, number: str, error: ActionRefused, status: int = 409) -> HttpResponse:
+    """Show the order page again with the reason (409: refused as things stand; 400: the form
+    itself could not be read): nothing was changed."""
     messages.error(request, str(error))
-    return order_page(request, number=number, status=409)
+    return order_page(request, number=number, status=status)
+
+
+def order_form_unreadable(request: HttpRequest, *, number: str, form: Form) -> HttpResponse:
+    """A one-click form whose hidden values are not what the page sent (a tampered or broken
+    page, an amount that is no amount): a 400 that says what was wrong."""
+    problems = " ".join(error for errors in form.errors.values() for error in errors)
+    error = ActionRefused(
+        _("This form sent something we cannot read: %(problems)s Reload the page and try again.")
+        % {"problems": problems}
+    )
+    return order_refused(request, number=number, error=error, status=400)

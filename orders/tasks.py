@@ -2,6 +2,8 @@ import logging
 
 from celery import shared_task
 
+from common.tasks import RETRY_TRANSIENT, RUN_AGAIN_IF_LOST
+
 from . import selectors, services
 
 logger = logging.getLogger(__name__)
@@ -18,13 +20,13 @@ def _each(order_ids: list[int], job) -> int:
     return done
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)  # one reminder per order, whatever the runs
+@shared_task(**RETRY_TRANSIENT, **RUN_AGAIN_IF_LOST)  # one reminder per order, whatever the runs
 def remind_due_decisions() -> int:
     """Beat job: one reminder per QC-failed order, QC_REMINDER_HOURS before its deadline."""
     return _each(selectors.orders_due_for_reminder(), services.order_remind_decision)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)  # an expired order is expired once
+@shared_task(**RETRY_TRANSIENT, **RUN_AGAIN_IF_LOST)  # an expired order is expired once
 def expire_due_decisions() -> int:
     """Beat job: orders whose decision window passed are kept and stored."""
     return _each(selectors.orders_with_expired_decision(), services.order_expire_due_decision)

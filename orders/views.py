@@ -10,7 +10,7 @@ from ledger.selectors import wallet_balance
 
 from . import selectors, services
 from .forms import PayForm, PlaceOrderForm
-from .pages import order_page, order_refused
+from .pages import order_form_unreadable, order_page, order_refused
 
 
 @login_required
@@ -37,7 +37,7 @@ def order_new(request):
             messages.success(request, _("Order %(number)s is placed and paid.") % {"number": order.number})
             return redirect(order)
     balance = wallet_balance(user=request.user)
-    status = 402 if form.non_field_errors() else 200
+    status = 402 if form.non_field_errors() else 400 if form.errors else 200
     return render(request, "orders/order_new.html", {"form": form, "balance": balance}, status=status)
 
 
@@ -46,8 +46,7 @@ def _order_step(request, number: str, service, success: str, form_class=Expected
     order = selectors.order_for_shopper(user=request.user, number=number)
     form = form_class(request.POST)
     if not form.is_valid():
-        error = services.OrderActionError(_("This form could not be read. Reload the page and try again."))
-        return order_refused(request, number=number, error=error)
+        return order_form_unreadable(request, number=number, form=form)
     extra = {name: value for name, value in form.cleaned_data.items() if name != "expected_status"}
     try:
         order = service(order=order, by=request.user, expected_status=form.expected_status_or_none(), **extra)

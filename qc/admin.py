@@ -111,6 +111,14 @@ class QCQueueAdmin(admin.ModelAdmin):
 # --- The inspection page --------------------------------------------------------------------
 
 
+def photo_details(photo: QCPhoto) -> str:
+    return gettext("%(width)s×%(height)s px, %(size)s") % {
+        "width": photo.width,
+        "height": photo.height,
+        "size": filesizeformat(photo.bytes),
+    }
+
+
 class PhotoInline(admin.TabularInline):
     model = QCPhoto
     extra = 0
@@ -160,13 +168,7 @@ class PhotoInline(admin.TabularInline):
 
     @admin.display(description=_("details"))
     def details(self, obj: QCPhoto):
-        if not obj.pk:
-            return "—"
-        return gettext("%(width)s×%(height)s px, %(size)s") % {
-            "width": obj.width,
-            "height": obj.height,
-            "size": filesizeformat(obj.bytes),
-        }
+        return photo_details(obj) if obj.pk else "—"
 
 
 class PhotoCaptionForm(forms.Form):
@@ -471,7 +473,16 @@ class InspectionAdmin(admin.ModelAdmin):
             except services.QCError as error:
                 results.append({"name": uploaded.name, "ok": False, "errors": [str(error)]})
             else:
-                results.append({"name": uploaded.name, "ok": True, "id": photo.pk})
+                # What the uploader shows at once: a row in the photo list, an entry in the defects' menus.
+                results.append(
+                    {
+                        "name": uploaded.name,
+                        "ok": True,
+                        "id": photo.pk,
+                        "label": str(photo),
+                        "details": photo_details(photo),
+                    }
+                )
         ok = any(result["ok"] for result in results)
         if wants_json:
             return JsonResponse({"ok": ok, "results": results}, status=200 if ok else 400)

@@ -221,8 +221,16 @@ def photo_renditions_retry(*, photo: QCPhoto, by) -> QCPhoto:
     return QCPhoto.objects.get(pk=photo.pk)
 
 
-def photo_add(*, inspection: Inspection, uploaded_file: File, by: "User", caption: str = "") -> QCPhoto:
-    """Validate and store one photo of an open round; renditions follow after commit.
+def photo_add(
+    *,
+    inspection: Inspection,
+    uploaded_file: File,
+    by: "User",
+    caption: str = "",
+    renditions_in_background: bool = True,
+) -> QCPhoto:
+    """Validate and store one photo of an open round; renditions follow after commit (unless
+    the caller makes them itself: the demo does, so that it is ready to look at).
 
     A refused file raises ValidationError (or QCError) and leaves no row and no file.
     """
@@ -253,7 +261,8 @@ def photo_add(*, inspection: Inspection, uploaded_file: File, by: "User", captio
             photo.original.save(f"original.{image.extension}", ContentFile(image.content), save=False)
             stored.append(photo.original.name)
             photo.save()
-            transaction.on_commit(partial(photo_enqueue_renditions, photo_id=photo.pk))
+            if renditions_in_background:
+                transaction.on_commit(partial(photo_enqueue_renditions, photo_id=photo.pk))
     except IntegrityError:
         delete_stored_files(stored)
         raise ValidationError(_("This photo is already in this QC round."), code="duplicate") from None

@@ -1,11 +1,11 @@
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import MoneyField
+
 
 class ReturnForm(forms.Form):
-    expected_total = forms.DecimalField(widget=forms.HiddenInput, max_digits=14, decimal_places=2)
+    expected_total = MoneyField(widget=forms.HiddenInput)
     expected_status = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Anything to add? (optional)"),
@@ -17,12 +17,10 @@ class ReturnForm(forms.Form):
 
 class ExchangeForm(forms.Form):
     new_option = forms.CharField(label=_("New size or colour"), max_length=200)
-    new_unit_price = forms.DecimalField(
+    new_unit_price = MoneyField(
         label=_("New unit price (CNY)"),
         required=False,
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
+        allow_zero=False,
         help_text=_("Only if the new option costs a different price."),
     )
     reason = forms.CharField(
@@ -32,4 +30,5 @@ class ExchangeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     expected_status = forms.CharField(widget=forms.HiddenInput)
-    expected_total = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2)
+    # Signed: a cheaper new option is a credit.
+    expected_total = MoneyField(widget=forms.HiddenInput, required=False, signed=True)

@@ -6,9 +6,8 @@ from django.views.decorators.http import require_POST
 
 from common.errors import ActionRefused
 from ledger.selectors import wallet_balance
-from orders.pages import order_refused
+from orders.pages import order_form_unreadable, order_refused
 from orders.selectors import order_for_shopper
-from orders.services import OrderActionError
 
 from . import selectors, services
 from .forms import ExchangeForm, ReturnForm
@@ -20,8 +19,7 @@ def order_return(request, number: str):
     order = order_for_shopper(user=request.user, number=number)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        error = OrderActionError(_("The form was incomplete. Check the quote and confirm."))
-        return order_refused(request, number=number, error=error)
+        return order_form_unreadable(request, number=number, form=form)
     try:
         order, _request = services.order_request_refund(
             order=order,
@@ -42,7 +40,7 @@ def order_exchange(request, number: str):
     order = order_for_shopper(user=request.user, number=number)
     form = ExchangeForm(request.POST or None, initial={"expected_status": order.status})
     quote = None
-    status = 200
+    status = 400 if form.errors else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         quote = selectors.order_quote_exchange(order=order, new_unit_price=data["new_unit_price"])

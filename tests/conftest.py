@@ -1,48 +1,54 @@
-import os
-
-# The environment of the test run, set before Django reads its settings.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cssbuy_qc.settings")
-os.environ.update(
-    {
-        "DJANGO_READ_DOT_ENV": "false",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "tests-only-secret-key-" + "x" * 40,
-        "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_SECURE_COOKIES": "false",
-        "CELERY_BROKER_URL": "memory://",
-        "SITE_URL": "http://testserver",
-    }
-)
-os.environ.pop("EMAIL_URL", None)
-
-from tests.services import start_embedded_postgres
-
-if not os.environ.get("DATABASE_URL"):
-    os.environ["DATABASE_URL"] = start_embedded_postgres()
-
-import django
+import psycopg
 import pytest
+from django.db import connection, connections
 
-django.setup()
+from accounts.roles import INSPECTORS
+from tests.factories import InspectorFactory, SupportFactory, UserFactory
+from tests.services import IN_CI
 
-from django.conf import settings as django_settings  # noqa: E402
+# --- The test database -----------------------------------------------------------------------
+# Locally it is kept between runs (--reuse-db in pyproject.toml); CI builds it afresh each time.
+# Transactional tests empty it when they finish, so a kept database gets the rows migrations
+# wrote (staff groups, permissions, platform accounts) back at the end of the run, and one that
+# lacks them anyway (an interrupted run) is built again.
 
-# Tests serve static files from their sources (no collectstatic), so WhiteNoise looks them up live.
-django_settings.WHITENOISE_AUTOREFRESH = True
 
-from tests.factories import InspectorFactory, SupportFactory, UserFactory  # noqa: E402
+def _kept_database_has_migration_rows() -> bool:
+    params = {**connection.get_connection_params(), "dbname": connection.creation._get_test_db_name()}
+    try:
+        with psycopg.connect(**params, connect_timeout=5) as kept, kept.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM auth_group WHERE name = %s", [INSPECTORS])
+            return cursor.fetchone() is not None
+    except psycopg.Error:
+        return False  # no kept database yet, or one without tables
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request) -> bool:
+    return bool(request.config.getvalue("reuse_db")) and not IN_CI
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request, django_db_keepdb) -> bool:
+    return (
+        bool(request.config.getvalue("create_db")) or not django_db_keepdb or not _kept_database_has_migration_rows()
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
+    yield
+    if django_db_keepdb:
+        with django_db_blocker.unblock():
+            for kept in connections.all(initialized_only=True):
+                contents = getattr(kept, "_test_serialized_contents", None)
+                if contents:
+                    kept.creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; not for production
+def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads and demo photos never land in var/
-    # Tests render templates without running collectstatic first.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Secure by default: deploy checks, security headers, CSP without inline script."""
 
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,24 @@ def test_an_oversized_request_body_is_refused_before_it_is_read(shopper_client, 
 )
 def test_a_nul_character_in_an_address_is_a_400_not_a_500(support_client, url):
     assert support_client.get(url).status_code == 400
+
+
+@pytest.mark.parametrize("over_http", [False, True])
+def test_production_settings_drop_https_only_when_told_to(monkeypatch, over_http):
+    """README, "Production settings on a laptop": three switches, off by default in production."""
+    for key in ["DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_HSTS_SECONDS", "DJANGO_SECURE_COOKIES"]:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DJANGO_DEBUG", "false")
+    if over_http:
+        monkeypatch.setenv("DJANGO_SECURE_SSL_REDIRECT", "false")
+        monkeypatch.setenv("DJANGO_SECURE_HSTS_SECONDS", "0")
+        monkeypatch.setenv("DJANGO_SECURE_COOKIES", "false")
+
+    values = runpy.run_path(str(ROOT / "cssbuy_qc" / "settings.py"))
+
+    assert values["DEBUG"] is False
+    https = not over_http
+    assert values["SECURE_SSL_REDIRECT"] is https
+    assert (values["SECURE_HSTS_SECONDS"] > 0) is https
+    assert values["SESSION_COOKIE_SECURE"] is https
+    assert values["CSRF_COOKIE_SECURE"] is https

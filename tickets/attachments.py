@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from common.images import PILLOW_ERRORS, upright
-from common.uploads import ValidatedImage, read_limited, validate_image
+from common.uploads import ValidatedImage, read_limited, size_beyond, validate_image
 
 PDF_MAGIC = re.compile(rb"\A%PDF-[12]\.\d")
 PDF_EOF = b"%%EOF"
@@ -66,11 +66,13 @@ def check_pdf(uploaded: UploadedFile) -> CheckedFile:
     limit = settings.TICKET_PDF_MAX_BYTES
     data = read_limited(uploaded, limit)
     if data is None:
-        raise ValidationError(
-            _("“%(name)s” is too large: a PDF may be up to %(limit)s.")
-            % {"name": name, "limit": filesizeformat(limit)},
-            code="too_large",
-        )
+        shown = size_beyond(getattr(uploaded, "size", None), limit)
+        values = {"name": name, "size": shown, "limit": filesizeformat(limit)}
+        if shown is None:
+            message = _("“%(name)s” is just over the %(limit)s limit for a PDF.") % values
+        else:
+            message = _("“%(name)s” is %(size)s; a PDF may be at most %(limit)s.") % values
+        raise ValidationError(message, code="too_large")
     if not PDF_MAGIC.match(data) or PDF_EOF not in data[-2048:]:
         raise ValidationError(
             _("“%(name)s” is not a complete PDF file. Save it again as a PDF and attach that.") % {"name": name},

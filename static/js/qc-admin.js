@@ -7,14 +7,13 @@
     return text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
   }
 
-  var mainForm = document.getElementById("inspection_form");
-  var dirty = false;
-  if (mainForm) {
-    mainForm.addEventListener("input", function () { dirty = true; });
-    mainForm.addEventListener("change", function () { dirty = true; });
-  }
+  // The round's photos by id, for drawing boxes (filled from the page, then by the uploader).
+  var photos = {};
 
   // --- Upload ---------------------------------------------------------------------------
+  // One file per request, in turn. The page never reloads: a refused file's message stays, with
+  // a Dismiss button, until the inspector dismisses it; an accepted photo joins the photo list
+  // (and the defects' photo menus) at once, marked "Processing…" until the page is next loaded.
 
   var upload = document.querySelector("[data-qc-upload]");
   if (upload) {
@@ -52,12 +51,65 @@
       });
     };
 
+    var listPhoto = function (photo) {
+      var table = document.querySelector("#photos-group table");
+      if (table && table.tBodies.length) {
+        var columns = table.tHead ? table.tHead.rows[0].cells.length : 2;
+        var row = document.createElement("tr");
+        row.className = "qc-upload__new";
+        row.setAttribute("data-qc-new-photo", photo.id);
+        var pending = document.createElement("td");
+        var label = document.createElement("span");
+        label.className = "qc-admin-pending";
+        label.textContent = upload.getAttribute("data-processing");
+        pending.appendChild(label);
+        var about = document.createElement("td");
+        about.colSpan = Math.max(1, columns - 1);
+        about.textContent = photo.name + " · " + photo.details;
+        row.appendChild(pending);
+        row.appendChild(about);
+        table.tBodies[0].appendChild(row);
+      }
+      // Defects may point at it right away (boxes wait for the next load: it is not rendered yet).
+      document.querySelectorAll("select[name^='defects-'][name$='-photo']").forEach(function (select) {
+        var option = document.createElement("option");
+        option.value = photo.id;
+        option.textContent = photo.label;
+        select.appendChild(option);
+      });
+      photos[String(photo.id)] = { id: photo.id, label: photo.label, src: "" };
+    };
+
     var report = function (result) {
       var item = document.createElement("li");
-      item.className = result.ok ? "qc-upload__ok" : "qc-upload__error";
-      item.textContent = result.name + (result.ok ? " ✓" : ": " + result.errors.join(" "));
+      if (result.ok) {
+        item.className = "qc-upload__ok";
+        item.textContent = result.name + " ✓";
+      } else {
+        item.className = "qc-upload__error";
+        var text = document.createElement("span");
+        text.textContent = result.name + ": " + result.errors.join(" ");
+        var dismiss = document.createElement("button");
+        dismiss.type = "button";
+        dismiss.className = "qc-upload__dismiss";
+        dismiss.setAttribute("data-qc-dismiss", "");
+        dismiss.textContent = upload.getAttribute("data-dismiss");
+        dismiss.setAttribute("aria-label", format(upload.getAttribute("data-dismiss-label"), { name: result.name }));
+        item.appendChild(text);
+        item.appendChild(dismiss);
+      }
       results.appendChild(item);
     };
+
+    results.addEventListener("click", function (event) {
+      var dismiss = event.target.closest("[data-qc-dismiss]");
+      if (!dismiss) return;
+      var item = dismiss.closest("li");
+      var next = item.nextElementSibling || item.previousElementSibling;
+      item.remove();
+      var focusable = next && next.querySelector("[data-qc-dismiss]");
+      (focusable || input).focus();
+    });
 
     uploadForm.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -66,7 +118,8 @@
       var total = files.reduce(function (sum, file) { return sum + file.size; }, 0) || 1;
       var done = 0;
       var ok = 0;
-      results.textContent = "";
+      // The ticks of the last batch go; refusals stay until dismissed.
+      results.querySelectorAll(".qc-upload__ok").forEach(function (item) { item.remove(); });
       progress.hidden = false;
       progress.value = 0;
       uploadForm.querySelector("button[type=submit]").disabled = true;
@@ -79,7 +132,10 @@
           }).then(function (result) {
             done += file.size;
             progress.value = Math.round((done / total) * 100);
-            if (result.ok) ok += 1;
+            if (result.ok) {
+              ok += 1;
+              listPhoto({ id: result.id, name: result.name, label: result.label, details: result.details });
+            }
             report(result);
           });
         });
@@ -87,14 +143,8 @@
       chain.then(function () {
         uploadForm.querySelector("button[type=submit]").disabled = false;
         input.value = "";
-        var values = { ok: ok, total: files.length };
-        if (ok && !dirty) {
-          status.textContent = format(status.getAttribute("data-done"), values);
-          window.setTimeout(function () { window.location.reload(); }, 400);
-        } else {
-          status.textContent = format(status.getAttribute(ok ? "data-done-dirty" : "data-failed"), values);
-          if (!ok) status.textContent = "";
-        }
+        progress.hidden = true;
+        status.textContent = format(status.getAttribute("data-done"), { ok: ok, total: files.length });
       });
     });
     input.addEventListener("change", function () {
@@ -114,7 +164,6 @@
   var panel = document.querySelector("[data-qc-draw]");
   var dataNode = document.getElementById("qc-photos-data");
   if (!panel || !dataNode) return;
-  var photos = {};
   JSON.parse(dataNode.textContent).forEach(function (photo) { photos[String(photo.id)] = photo; });
   var stage = panel.querySelector("[data-qc-draw-stage]");
   var image = panel.querySelector("[data-qc-draw-image]");
@@ -135,7 +184,6 @@
     ["x", "y", "w", "h"].forEach(function (key) {
       field(row, key).value = value ? value[key].toFixed(4) : "";
     });
-    dirty = true;
     describe(row);
   }
   function describe(row) {

@@ -5,12 +5,18 @@ import shutil
 
 import pytest
 from django.db import connections
+from playwright.sync_api import expect
 
 from tests.services import need
 
 # Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests
 # make between browser steps are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# How long a step may wait for what it waits for (a page, an element, an image). Only a guard
+# against a hang: every wait ends at the event, so a busy machine makes a test slower, not red.
+WAIT_MS = 60_000
+expect.set_options(timeout=WAIT_MS)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,7 +52,7 @@ def page(django_db_serialized_rollback, browser, live_server):
     rollback puts back what migrations created (staff groups and their permissions).
     """
     context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 812})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -57,20 +63,29 @@ def page(django_db_serialized_rollback, browser, live_server):
 
 
 @pytest.fixture
-def staff_page(browser, live_server):
+def refused_requests() -> list[str]:
+    """Paths a test expects the server to refuse (a 4xx it sends on purpose, which Chromium
+    logs as a console error): the staff page does not count those as errors."""
+    return []
+
+
+@pytest.fixture
+def staff_page(browser, live_server, refused_requests):
     """A desktop-sized page for staff in the admin, failing on JavaScript errors. The admin has
     no favicon link, so Chromium's own /favicon.ico request 404s: not an error of ours."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def expected(url: str) -> bool:
+        return url.endswith("/favicon.ico") or any(path in url for path in refused_requests)
+
     page.on(
         "console",
         lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico")
-            else None
+            errors.append(msg.text) if msg.type == "error" and not expected(msg.location.get("url", "")) else None
         ),
     )
     yield page
@@ -84,3 +99,8 @@ def log_in(page, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/orders/")
+
+
+def image_width(image) -> int:
+    """Wait for an <img> to load and decode (an event, not a time); its natural width."""
+    return image.evaluate("img => img.decode().then(() => img.naturalWidth)")

@@ -1,17 +1,19 @@
 import pytest
 
-from demo.builders import DEMO_PASSWORD, seed_demo
 from orders.models import Order
 from tests.browser.conftest import log_in
+from tests.factories import PASSWORD, OrderEventFactory, OrderFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_demo_shopper_logs_in_and_opens_an_order(page):
-    seed_demo()
-    order = Order.objects.get(shopper__email="shopper@example.com", status=Order.Status.QC_FAILED)
+def test_a_shopper_on_a_phone_opens_the_order_that_needs_a_decision(page, shopper):
+    """(The demo's own logins and pages are checked in tests/demo, without a browser.)"""
+    OrderFactory(shopper=shopper, status=Order.Status.PURCHASED)
+    order = OrderFactory(shopper=shopper, qc_failed=True, product_title="Oversized wool-blend coat, charcoal")
+    OrderEventFactory.create_batch(3, order=order)
 
-    log_in(page, "shopper@example.com", DEMO_PASSWORD)
+    log_in(page, shopper.email, PASSWORD)
     assert page.get_by_role("heading", name="Needs your action").is_visible()
     page.get_by_role("link", name=order.product_title).first.click()
 
@@ -25,8 +27,6 @@ def test_demo_shopper_logs_in_and_opens_an_order(page):
 
 
 def test_the_keyboard_reaches_the_main_navigation(page, shopper):
-    from tests.factories import PASSWORD
-
     log_in(page, shopper.email, PASSWORD)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"

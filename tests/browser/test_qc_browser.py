@@ -6,8 +6,9 @@ from playwright.sync_api import expect
 
 from cssbuy_qc.celery import app as celery_app
 from orders.models import Order
+from qc import services
 from qc.models import Defect, Inspection
-from tests.browser.conftest import log_in
+from tests.browser.conftest import image_width, log_in
 from tests.factories import PASSWORD, InspectorFactory, OrderFactory, UserFactory
 from tests.qc.images import jpeg
 
@@ -37,7 +38,7 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
     page.get_by_role("link", name="Inspect", exact=True).click()
     page.wait_for_url("**/admin/qc/inspection/*/change/")
 
-    # Two photos at once through the uploader; the page reloads with them.
+    # Two photos at once through the uploader; they are listed at once, and rendered by the next load.
     page.set_input_files(
         "#qc-upload-input",
         files=[
@@ -45,6 +46,8 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
             {"name": "label.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(900, 1200), color=(200, 200, 190))},
         ],
     )
+    expect(page.locator("[data-qc-new-photo]")).to_have_count(2)
+    page.reload()
     page.locator("img.qc-admin-thumb").nth(1).wait_for()
 
     # A defect, with its box drawn by dragging on the first photo.
@@ -106,12 +109,7 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
     assert lightbox.get_by_text("1 of 2").is_visible()
     phone.keyboard.press("ArrowRight")
     expect(lightbox.get_by_text("2 of 2")).to_be_visible()
-    # The display rendition really loads (polled from here: the page's CSP forbids eval).
-    for _ in range(50):
-        if phone.evaluate("document.querySelector('[data-qc-image]').naturalWidth") > 0:
-            break
-        phone.wait_for_timeout(100)
-    assert phone.evaluate("document.querySelector('[data-qc-image]').naturalWidth") == 900
+    assert image_width(lightbox.locator("[data-qc-image]")) == 900  # the display rendition really loads
     phone.keyboard.press("Escape")
     expect(lightbox).to_be_hidden()
     assert phone.evaluate("document.activeElement.hasAttribute('data-qc-photo')")
@@ -121,3 +119,45 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
     expect(lightbox).to_be_visible()
     lightbox.get_by_role("button", name="Close").click()
     expect(lightbox).to_be_hidden()
+
+
+def test_a_mixed_batch_keeps_each_refusal_on_screen_and_lists_the_good_photo_without_a_reload(
+    staff_page, refused_requests
+):
+    inspector = InspectorFactory(email="qc-staff@example.com")
+    order = OrderFactory(status=Order.Status.AWAITING_QC)
+    inspection = services.inspection_open(order=order, by=inspector)
+    refused_requests.append(f"/admin/qc/inspection/{inspection.pk}/upload/")  # the two bad files: 400s
+    page = staff_page
+    log_in(page, inspector.email, PASSWORD)
+    page.goto(f"/admin/qc/inspection/{inspection.pk}/change/")
+    loads = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
+
+    page.set_input_files(
+        "#qc-upload-input",
+        files=[
+            {"name": "notes.png", "mimeType": "image/png", "buffer": b"just some text, not a photo"},
+            {"name": "front.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(1200, 900))},
+            {"name": "empty.jpg", "mimeType": "image/jpeg", "buffer": b""},
+        ],
+    )
+
+    expect(page.get_by_text("Uploaded 1 of 3.")).to_be_visible()
+    refusals = page.locator(".qc-upload__error")
+    expect(refusals).to_have_count(2)
+    expect(refusals.nth(0)).to_contain_text("notes.png: This file is not a JPEG, PNG or WebP image.")
+    expect(refusals.nth(1)).to_contain_text("empty.jpg")
+    new_row = page.locator("#photos-group [data-qc-new-photo]")
+    expect(new_row).to_contain_text("Processing…")
+    expect(new_row).to_contain_text("front.jpg · 1200×900 px")
+    photo = inspection.photos.get()
+    menu = page.locator("select[name='defects-__prefix__-photo'] option")
+    expect(menu.filter(has_text=str(photo))).to_have_count(1)
+
+    # Each refusal stays until dismissed; dismissing one leaves the other.
+    refusals.nth(0).get_by_role("button", name="Dismiss the message about notes.png").click()
+    expect(refusals).to_have_count(1)
+    expect(refusals.nth(0)).to_contain_text("empty.jpg")
+    expect(new_row).to_be_visible()
+    assert loads == []  # never reloaded

@@ -6,7 +6,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import image_width, log_in
 from tests.factories import PASSWORD, OrderFactory, SupportFactory, UserFactory
 from tickets.models import CannedReply, Message, Ticket
 
@@ -54,12 +54,7 @@ def test_a_ticket_from_a_qc_failed_order_answered_in_the_admin(page, media_root)
     assert page.get_by_text(f"Ticket {ticket.number} is open.").is_visible()
     photo = page.get_by_role("img", name="sleeve.jpg")
     photo.scroll_into_view_if_needed()
-    # The image loads lazily: poll until it has (the page's CSP forbids eval, so no wait_for_function).
-    for _ in range(100):
-        if photo.evaluate("img => img.complete && img.naturalWidth > 0"):
-            break
-        page.wait_for_timeout(50)
-    assert photo.evaluate("img => img.naturalWidth") == 320
+    assert image_width(photo) == 320  # it loads lazily, once scrolled into view
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
     # Support answers in the admin: a canned reply, then an internal note.

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from cssbuy_qc.celery import app as celery_app
-from tests.services import need, redis_url
+from tests.services import database_url, need, redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,13 +39,6 @@ def mail_dir(tmp_path) -> Path:
     return folder
 
 
-def process_database_url() -> str:
-    """The URL of the test database, for processes started by a test."""
-    db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"
-
-
 @contextmanager
 def worker(
     *, queues: str, log: Path, env: dict[str, str], options: tuple[str, ...] = ()
@@ -59,17 +52,25 @@ def worker(
             "--logfile", str(log), *options,
         ],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_READ_DOT_ENV": "false", "DATABASE_URL": process_database_url(), **env},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cssbuy_qc.settings",
+            "DJANGO_READ_DOT_ENV": "false",
+            "DATABASE_URL": database_url(connection.settings_dict),
+            **env,
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while "ready." not in (log.read_text() if log.exists() else ""):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"The Celery worker did not start:\n{log.read_text() if log.exists() else ''}")
-            time.sleep(0.1)
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"The Celery worker exited:\n{log.read_text() if log.exists() else ''}")
+            return "ready." in (log.read_text() if log.exists() else "")
+
+        wait_until(ready, "the Celery worker to start")
         yield process
     finally:
         if process.poll() is None:
@@ -106,17 +107,29 @@ def celery_worker(fresh_broker, mail_dir, tmp_path):
         yield process
 
 
-def mail_count(folder: Path) -> int:
+def mail_messages(folder: Path) -> list[str]:
     """Emails written so far. Django's file backend may append several to one file (its file
-    name is a timestamp and an object id, which Python reuses), so count the messages."""
-    return sum(path.read_text(errors="replace").count("\nMessage-ID: ") for path in folder.glob("*.log"))
+    name is a timestamp and an object id, which Python reuses), each followed by a line of 79
+    dashes; a message still being written counts once its Message-ID header is there."""
+    text = "".join(path.read_text(errors="replace") for path in sorted(folder.glob("*.log")))
+    return [message for message in text.split("-" * 79 + "\n") if "\nMessage-ID: " in message]
 
 
-def wait_for_mail(folder: Path, count: int, timeout: float = 10.0) -> int:
-    """Poll every 5 ms until `count` emails are there (or time runs out); return how many are."""
+def mail_count(folder: Path) -> int:
+    return len(mail_messages(folder))
+
+
+def wait_until(condition: Callable[[], bool], what: str, *, timeout: float = 60.0) -> None:
+    """Poll `condition` until it holds. The timeout only stops a test that would hang: it is
+    far longer than anything takes on a busy machine, and nothing here measures speed."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if mail_count(folder) >= count:
-            break
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"Gave up waiting after {timeout:.0f} s for {what}")
         time.sleep(0.005)
+
+
+def wait_for_mail(folder: Path, count: int) -> int:
+    """Wait until at least `count` emails are there; return how many are."""
+    wait_until(lambda: mail_count(folder) >= count, f"{count} email(s) in {folder}")
     return mail_count(folder)

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import UserFactory
-from tests.integration.conftest import process_database_url
+from tests.services import database_url
 from tests.webserver import SlowClient, get, gunicorn
 
 
@@ -19,7 +19,7 @@ def test_after_a_database_restart_the_next_request_succeeds(client, tmp_path):
     user = UserFactory()
     client.force_login(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
-    env = {"DATABASE_URL": process_database_url()}
+    env = {"DATABASE_URL": database_url(connection.settings_dict)}
 
     with gunicorn("--workers", "1", "--threads", "1", log=tmp_path / "web.log", env=env) as port:
         first, _ = get(port, "/balance/statement.csv", cookie=cookie)

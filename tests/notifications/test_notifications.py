@@ -17,6 +17,7 @@ from orders import services as order_services
 from orders.models import Order
 from orders.services import order_cancel
 from tests.factories import OrderFactory, UserFactory
+from tests.queries import get_in_queries
 
 S = Order.Status
 
@@ -261,3 +262,29 @@ def test_a_long_title_with_a_newline_is_one_short_line_and_still_emailed(
     assert len(notification.title) == 200
     assert notification.emailed_at is not None
     assert mail.outbox[0].subject == notification.title
+
+
+@pytest.mark.django_db
+def test_notifications_recording_history_reach_the_inbox_but_queue_no_email(
+    shopper, eager_celery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, services.notifications_record_history():
+        past = services.notify(user=shopper, event=Event.QC_PASSED, title="QC passed last week")
+    assert callbacks == []
+    assert past.emailed_at is not None and past.read_at is None
+    assert not Notification.objects.email_pending().exists()
+    assert services.notification_sweep_unsent(older_than=timedelta(0)) == 0
+    assert mail.outbox == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(user=shopper, event=Event.QC_PASSED, title="QC passed now")
+    assert [m.subject for m in mail.outbox] == ["QC passed now"]
+
+
+@pytest.mark.django_db
+def test_the_inbox_and_preferences_run_a_pinned_number_of_queries(shopper_client, shopper, django_assert_num_queries):
+    services.notify(user=shopper, event=Event.ORDER_PAID, title="Paid")
+    services.notify(user=shopper, event=Event.QC_FAILED, title="QC failed")
+    services.notification_preferences_set(user=shopper, email_events=[Event.QC_FAILED])
+    get_in_queries(shopper_client, reverse("notifications:inbox"), 6, django_assert_num_queries)
+    get_in_queries(shopper_client, reverse("notifications:preferences"), 5, django_assert_num_queries)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from orders.models import Order, OrderEvent
 from tests.factories import OrderEventFactory, OrderFactory
+from tests.queries import get_in_queries
 
 S = Order.Status
 
@@ -187,3 +188,22 @@ def test_a_stale_change_form_does_not_overwrite_what_a_service_changed_meanwhile
     assert response.status_code == 302
     order.refresh_from_db()
     assert (order.status, order.seller_name) == (S.PURCHASED, "Renamed seller")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("status", "change_queries"), [(S.PENDING_PAYMENT, 10), (S.PAID, 10), (S.RETURNING, 11)])
+def test_the_order_admin_pages_run_a_pinned_number_of_queries(
+    support_client, shopper, status, change_queries, django_assert_num_queries
+):
+    """The change page with its timeline, and for a paid order its ledger and return inlines."""
+    from tests.factories import ReturnRequestFactory, paid_order
+
+    order = (
+        OrderFactory(shopper=shopper) if status == S.PENDING_PAYMENT else paid_order(shopper=shopper, status=status)
+    )
+    OrderEventFactory(order=order)
+    if status == S.RETURNING:
+        ReturnRequestFactory(order=order)
+    get_in_queries(support_client, reverse("admin:orders_order_changelist"), 9, django_assert_num_queries)
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    get_in_queries(support_client, url, change_queries, django_assert_num_queries)

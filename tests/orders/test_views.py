@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from orders.models import Order
 from tests.factories import OrderEventFactory, OrderFactory
+from tests.queries import get_in_queries
 
 S = Order.Status
 
@@ -106,3 +107,14 @@ def test_order_detail_query_count_is_the_same_for_1_and_30_events(
     with django_assert_num_queries(one):
         response = shopper_client.get(order.get_absolute_url())
     assert len(response.context["order"].timeline) == 30
+
+
+# --- Pinned query counts --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_order_list_runs_a_pinned_number_of_queries(shopper_client, shopper, django_assert_num_queries):
+    OrderFactory(shopper=shopper, qc_failed=True)
+    OrderFactory(shopper=shopper, status=S.PURCHASED)
+    OrderFactory(shopper=shopper, status=S.REFUNDED)
+    get_in_queries(shopper_client, reverse("orders:list"), 5, django_assert_num_queries)

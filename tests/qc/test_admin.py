@@ -13,6 +13,7 @@ from qc.models import Defect, Inspection, QCPhoto
 from tests.factories import InspectorFactory, OrderFactory
 from tests.qc.conftest import add_photos, stored_files
 from tests.qc.images import jpeg, png, upload
+from tests.queries import get_in_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -476,3 +477,26 @@ def test_support_receiving_a_parcel_opens_the_round_without_becoming_its_inspect
 
     inspection = Inspection.objects.get(order=order)
     assert (inspection.round_number, inspection.inspector) == (1, None)
+
+
+def test_the_inspector_pages_run_a_pinned_number_of_queries(inspector_client, inspector, django_assert_num_queries):
+    OrderFactory(status=Order.Status.AWAITING_QC)
+    inspection = services.inspection_open(order=OrderFactory(status=Order.Status.AWAITING_QC), by=inspector)
+    photos = add_photos(inspection, 2, by=inspector)
+    Defect.objects.create(
+        inspection=inspection,
+        kind="damage",
+        description="x",
+        photo=photos[0],
+        box_x=0.1,
+        box_y=0.1,
+        box_w=0.2,
+        box_h=0.2,
+    )
+    pages = {
+        reverse("admin:index"): 6,
+        reverse("admin:qc_qcqueueitem_changelist"): 7,
+        change_url(inspection): 15,
+    }
+    for url, queries in pages.items():
+        get_in_queries(inspector_client, url, queries, django_assert_num_queries)

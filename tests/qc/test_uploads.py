@@ -40,7 +40,7 @@ BAD_UPLOADS = {
     "no extension": ("photo", jpeg(), "wrong_extension", "(no extension)"),
     "decompression bomb": ("bomb.png", png_bomb(20_000, 20_000), "too_many_pixels", "too many pixels"),
     "over 60 megapixels": ("big.png", png_bomb(8_000, 7_700), "too_many_pixels", "61.6 megapixels"),
-    "oversize": ("huge.jpg", jpeg() + b"\x00" * (25 * 1024 * 1024), "too_large", "a photo may be at most 25.0\xa0MB"),
+    "oversize": ("huge.jpg", jpeg() + b"\x00" * (25 * 1024 * 1024), "too_large", "just over the 25.0\xa0MB limit"),
 }
 
 
@@ -141,3 +141,18 @@ def test_renditions_sizes_and_idempotence(open_round, inspector, media_root):
     assert services.photo_make_renditions(photo_id=photo.pk) is False
     assert stored_files(media_root) == files
     assert services.photo_make_renditions(photo_id=999_999) is False
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        (1, "This file is just over the 25.0\xa0MB limit for a photo."),
+        (5 * 1024 * 1024, "This file is 30.0\xa0MB; a photo may be at most 25.0\xa0MB."),
+    ],
+)
+def test_an_oversized_photo_never_reads_as_two_equal_sizes(over, message):
+    too_big = upload("big.jpg", b"")
+    too_big.size = 25 * 1024 * 1024 + over  # refused on its size, before a byte is read
+    with pytest.raises(ValidationError) as refused:
+        validate_image(too_big)
+    assert refused.value.messages == [message]

@@ -10,6 +10,7 @@ from qc import services
 from qc.models import Inspection
 from tests.factories import OrderFactory
 from tests.qc.conftest import add_photos, failed_round
+from tests.queries import get_in_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,9 @@ def test_qc_section_costs_four_queries(shopper, inspector, django_assert_num_que
         [qc_round] = inspections_for_shopper(order=order)
         assert len(qc_round.photos) == 40
         assert sum(len(p.boxes) for p in qc_round.photos) == 20
+
+
+def test_the_shopper_inspection_page_runs_a_pinned_number_of_queries(
+    shopper_client, failed, django_assert_num_queries
+):
+    get_in_queries(shopper_client, failed.get_absolute_url(), 10, django_assert_num_queries)

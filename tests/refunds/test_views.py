@@ -17,6 +17,7 @@ from orders.models import Order, OrderEvent
 from orders.services import order_pay
 from refunds.models import ReturnRequest
 from tests.factories import OrderFactory, ReturnRequestFactory, fund, paid_order
+from tests.queries import get_in_queries
 
 S = Order.Status
 D = Decimal
@@ -453,3 +454,79 @@ def test_staff_input_that_postgres_would_refuse_is_a_message_not_a_500(support_c
     assert "Null characters are not allowed." in _messages(response)
     assert Order.objects.get(pk=order.pk).status == S.RETURNING
     assert ReturnRequest.objects.get(order=order).seller_response == ""
+
+
+# --- Pinned query counts --------------------------------------------------------------------
+
+
+@pytest.fixture
+def _qc_failed_round(shopper, inspector):
+    from tests.qc.conftest import failed_round
+
+    order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+    return failed_round(order, inspector, photos=2, defects=2, measurements=1).order
+
+
+PINNED_ORDER_PAGES = {
+    S.PENDING_PAYMENT: 8,
+    S.PAID: 10,
+    S.QC_FAILED: 11,
+    S.STORED: 11,
+    S.RETURNING: 11,
+    S.REFUNDED: 11,
+    S.EXCHANGE_REQUESTED: 11,
+    S.CANCELLED: 11,
+}
+
+
+@pytest.mark.parametrize("status", PINNED_ORDER_PAGES)
+def test_the_order_page_runs_a_pinned_number_of_queries_in_each_status(
+    shopper_client, shopper, inspector, status, django_assert_num_queries
+):
+    """Each with a completed QC round (photos, defects, a measurement) but the unpaid one."""
+    from tests.qc.conftest import failed_round
+
+    if status == S.PENDING_PAYMENT:
+        order = OrderFactory(shopper=shopper)
+    else:
+        order = paid_order(shopper=shopper, status=S.AWAITING_QC)
+        failed_round(order, inspector, photos=2, defects=2, measurements=1)
+        Order.objects.filter(pk=order.pk).update(status=status, decision_deadline=timezone.now() + timedelta(hours=5))
+        if status in (S.RETURNING, S.REFUNDED, S.EXCHANGE_REQUESTED):
+            kind = "exchange" if status == S.EXCHANGE_REQUESTED else "refund"
+            ReturnRequestFactory(order=order, kind=kind)
+    get_in_queries(shopper_client, order.get_absolute_url(), PINNED_ORDER_PAGES[status], django_assert_num_queries)
+
+
+def test_the_balance_page_and_its_csv_run_a_pinned_number_of_queries(
+    shopper_client, shopper, django_assert_num_queries
+):
+    fund(shopper, "500.00")
+    order_pay(order=OrderFactory(shopper=shopper), by=shopper)
+    get_in_queries(shopper_client, reverse("ledger:balance"), 7, django_assert_num_queries)
+    csv_text = get_in_queries(shopper_client, reverse("ledger:statement_csv"), 3, django_assert_num_queries)
+    assert len(csv_text.splitlines()) == 3
+
+
+def test_the_new_order_and_exchange_pages_run_a_pinned_number_of_queries(
+    shopper_client, shopper, django_assert_num_queries
+):
+    fund(shopper, "500.00")
+    order = paid_order(shopper=shopper, qc_failed=True)
+    get_in_queries(shopper_client, reverse("orders:new"), 5, django_assert_num_queries)
+    get_in_queries(shopper_client, reverse("refunds:exchange", args=[order.number]), 7, django_assert_num_queries)
+
+
+def test_the_staff_money_pages_run_a_pinned_number_of_queries(support_client, shopper, django_assert_num_queries):
+    txn, _created = wallet_topup(user=shopper, amount=D("50.00"), by=None, reason="Alipay", token="pin")
+    ReturnRequestFactory(order=paid_order(shopper=shopper, status=S.RETURNING))
+    ReturnRequestFactory(order=paid_order(shopper=shopper, status=S.SELLER_REFUNDING), kind="exchange")
+    pages = {
+        reverse("admin:refunds_returnrequest_changelist"): 9,
+        reverse("admin:ledger_ledgertransaction_changelist"): 9,
+        reverse("admin:ledger_ledgertransaction_change", args=[txn.pk]): 7,
+        reverse("admin:ledger_account_changelist"): 7,
+        reverse("admin:ledger_account_balance_change"): 4,
+    }
+    for url, queries in pages.items():
+        get_in_queries(support_client, url, queries, django_assert_num_queries)

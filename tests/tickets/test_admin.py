@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from tests.factories import OrderFactory, SupportFactory
+from tests.queries import get_in_queries
 from tests.tickets.conftest import CannedReplyFactory, MessageFactory, TicketFactory, png_upload
 from tickets import services
 from tickets.models import Attachment, Category, Message, Ticket
@@ -293,3 +294,13 @@ def test_a_ticket_without_order_or_without_qc_says_so(support_client):
     assert "Not linked to an order." in support_client.get(_desk(TicketFactory())).text
     ticket = TicketFactory(order=OrderFactory(status="paid"))
     assert "No completed QC round yet." in support_client.get(_desk(ticket)).text
+
+
+@pytest.mark.django_db
+def test_the_support_desk_pages_run_a_pinned_number_of_queries(support_client, support, django_assert_num_queries):
+    ticket = TicketFactory(order=OrderFactory(qc_failed=True), assignee=support)
+    CannedReplyFactory.create_batch(2)
+    MessageFactory(ticket=ticket)
+    MessageFactory(ticket=ticket, author=support, by_staff=True, is_internal=True)
+    get_in_queries(support_client, reverse(QUEUE), 7, django_assert_num_queries)
+    get_in_queries(support_client, _desk(ticket), 9, django_assert_num_queries)

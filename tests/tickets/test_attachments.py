@@ -43,7 +43,7 @@ def _bad_inputs():
             "contains web page or script content",
         ),
         "truncated pdf": (_upload("cut.pdf", pdf_bytes()[:60]), "not a complete PDF file"),
-        "oversized pdf": (pdf_upload("big.pdf", pdf_bytes(b"% padding " * 200)), "a PDF may be up to"),
+        "oversized pdf": (pdf_upload("big.pdf", pdf_bytes(b"% padding " * 200)), "a PDF may be at most 1.5\xa0KB"),
         "empty file": (_upload("empty.png", b""), "The submitted file is empty."),
     }
 
@@ -173,3 +173,23 @@ def test_the_attachments_help_is_formatted_when_shown_not_at_import(settings):
         assert str(help_text) == "JPEG, PNG or WebP photos, or PDF files; up to 3 files."
     settings.TICKET_ATTACHMENTS_PER_MESSAGE = 1
     assert str(TicketOpenForm.base_fields["attachments"].help_text).endswith("up to 1 file.")
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        (1, "“big.pdf” is just over the 10.0\xa0MB limit for a PDF."),
+        (2 * 1024 * 1024, "“big.pdf” is 12.0\xa0MB; a PDF may be at most 10.0\xa0MB."),
+    ],
+)
+def test_an_oversized_pdf_never_reads_as_two_equal_sizes(settings, over, message):
+    from django.core.exceptions import ValidationError
+
+    from tickets.attachments import check_pdf
+
+    settings.TICKET_PDF_MAX_BYTES = 10 * 1024 * 1024
+    too_big = pdf_upload("big.pdf")
+    too_big.size = settings.TICKET_PDF_MAX_BYTES + over  # refused on its size, before a byte is read
+    with pytest.raises(ValidationError) as refused:
+        check_pdf(too_big)
+    assert refused.value.messages == [message]

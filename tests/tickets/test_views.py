@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from tests.factories import OrderFactory
+from tests.queries import get_in_queries
 from tests.tickets.conftest import MessageFactory, TicketFactory, pdf_upload, png_upload
 from tickets import services
 from tickets.models import Attachment, Category, Message, Ticket
@@ -309,3 +310,19 @@ def test_the_thread_runs_the_same_queries_for_1_and_100_messages(
         response = shopper_client.get(ticket.get_absolute_url())
     assert len(response.context["ticket"].thread) == 100
     print(f"ticket thread: {one} queries")
+
+
+@pytest.mark.django_db
+def test_the_ticket_pages_run_a_pinned_number_of_queries(shopper_client, shopper, support, django_assert_num_queries):
+    order = OrderFactory(shopper=shopper)
+    ticket = TicketFactory(shopper=shopper, order=order)
+    services.ticket_reply(ticket=ticket, by=shopper, body="first", files=_checked(png_upload()))
+    services.ticket_reply(ticket=ticket, by=support, body="answer")
+    pages = {
+        reverse("tickets:list"): 6,
+        ticket.get_absolute_url(): 7,
+        reverse("tickets:new"): 5,
+        reverse("tickets:new") + f"?order={order.number}": 6,
+    }
+    for url, queries in pages.items():
+        get_in_queries(shopper_client, url, queries, django_assert_num_queries)
