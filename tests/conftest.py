@@ -32,6 +32,7 @@ from django.conf import settings as django_settings  # noqa: E402
 django_settings.WHITENOISE_AUTOREFRESH = True
 
 from tests.factories import InspectorFactory, SupportFactory, UserFactory  # noqa: E402
+from tests.s3 import s3_storage, seaweedfs  # noqa: E402, F401 - fixtures shared by the storage tests
 
 
 @pytest.fixture(autouse=True)
