@@ -236,8 +236,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Logging --------------------------------------------------------------------------------
 
-# LOG_FORMAT=json: one JSON object per line (ops.log.JsonFormatter), for the web and the worker;
-# every record carries the request id of the web request or task it was written in.
+# LOG_FORMAT=json: one JSON object per line (ops.log.JsonFormatter), for the web and the worker
+# (whose --loglevel and --logfile then give way to this; see ops.tasks_context); every record
+# carries the request id of the web request or task it was written in.
 LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
@@ -258,8 +259,6 @@ LOGGING = {
         **({"django": {"handlers": [], "level": "INFO"}} if LOG_FORMAT == "json" else {}),
     },
 }
-# In JSON mode the worker logs through the handler above instead of Celery's own text format.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # --- Operations -----------------------------------------------------------------------------
 

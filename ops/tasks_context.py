@@ -9,6 +9,7 @@ import logging
 import time
 
 from celery import signals
+from django.conf import settings
 
 from . import request_id
 
@@ -53,7 +54,14 @@ def _task_finished(task_id: str, task, state: str | None = None, **kwargs) -> No
     request_id.deactivate(token)
 
 
+def _keep_django_logging(**kwargs) -> None:
+    """Celery's `setup_logging` hook: with a receiver, the worker keeps settings.LOGGING."""
+
+
 def connect() -> None:
+    if settings.LOG_FORMAT == "json":
+        # The worker's lines are JSON like the web's, not Celery's own text format.
+        signals.setup_logging.connect(_keep_django_logging, dispatch_uid="ops.logging")
     signals.before_task_publish.connect(_stamp_request_id, dispatch_uid="ops.request_id.publish")
     signals.task_prerun.connect(_task_started, dispatch_uid="ops.request_id.prerun")
     signals.task_postrun.connect(_task_finished, dispatch_uid="ops.request_id.postrun")
