@@ -30,6 +30,15 @@ def need(available: bool, what: str) -> None:
     pytest.skip(message)
 
 
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at another broker (forgets its pooled connections)."""
+    from cssbuy_qc.celery import app as celery_app
+
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app.conf.update(broker_url=url, broker_read_url=url, broker_write_url=url)
+
+
 def port_open(url: str) -> bool:
     parts = urlparse(url)
     try:

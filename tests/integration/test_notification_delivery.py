@@ -11,8 +11,8 @@ from notifications.tasks import sweep_unsent_notifications
 from orders import services
 from orders.models import Order
 from tests.factories import OrderFactory
-from tests.integration.conftest import mail_count, use_broker, wait_for_mail
-from tests.services import _free_port
+from tests.integration.conftest import mail_count, wait_for_mail
+from tests.services import _free_port, use_broker
 
 pytestmark = pytest.mark.integration
 S = Order.Status

@@ -1,14 +1,6 @@
 import pytest
 
-from cssbuy_qc.celery import app as celery_app
-from tests.services import need, redis_url
-
-
-def use_broker(url: str) -> None:
-    """Point this process's Celery app at another broker (forgets its pooled connections)."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    celery_app.conf.update(broker_url=url, broker_read_url=url, broker_write_url=url)
+from tests.services import need, redis_url, use_broker
 
 
 @pytest.fixture

@@ -19,12 +19,12 @@ from refunds.models import LedgerTransaction
 from refunds.selectors import ledger_violations, wallet_balance
 from tests.factories import PASSWORD, InspectorFactory, SupportFactory, UserFactory, paid_order
 from tests.integration.conftest import mail_count
-from tests.ops.conftest import use_broker
 from tests.qc.conftest import failed_round
 from tests.qc.images import jpeg
 from tests.s3 import BUCKET, s3_client
 from tests.scaleout.conftest import METRICS_TOKEN
 from tests.scaleout.http import Person, forms
+from tests.services import use_broker
 
 pytestmark = pytest.mark.scaleout
 
