@@ -18,13 +18,15 @@ def broker_reachable(*, timeout: float) -> bool:
 
 
 def queue_names() -> list[str]:
-    """Every queue the settings route tasks to: the default one, declared ones, routed ones."""
+    """Every queue tasks go to: the default one, the declared ones, those named by routes in the
+    settings and by the tasks themselves (`@shared_task(queue=...)`)."""
     conf = current_app.conf
     names = {conf.task_default_queue}
     names.update(queue.name for queue in conf.task_queues or ())
     routes = conf.task_routes
     if isinstance(routes, dict):
         names.update(route["queue"] for route in routes.values() if isinstance(route, dict) and "queue" in route)
+    names.update(task.queue for task in current_app.tasks.values() if getattr(task, "queue", None))
     return sorted(names)
 
 

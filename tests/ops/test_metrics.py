@@ -4,11 +4,13 @@ own gauges for those allowed."""
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.utils import timezone
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from notifications.models import Event, Notification
+from ops.broker import queue_names
 from ops.collectors import SiteCollector
 from ops.tasks import check_ledger
 from orders.models import Order
@@ -180,3 +182,12 @@ def test_the_periodic_ledger_check_feeds_the_metrics(caplog, shopper):
     assert check_ledger() == 1
     assert _site_gauges()[("cssbuy_ledger_check_violations", ())] == 1
     assert any(r.levelname == "ERROR" and "caches 12345" in r.getMessage() for r in caplog.records)
+
+
+def test_every_queue_tasks_go_to_is_measured():
+    previous = current_app.conf.task_routes
+    current_app.conf.task_routes = {"notifications.tasks.*": {"queue": "email"}}
+    try:
+        assert queue_names() == ["celery", "email"]
+    finally:
+        current_app.conf.task_routes = previous
