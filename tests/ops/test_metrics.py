@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from notifications.models import Event, Notification
 from ops.broker import queue_names
+from ops.checks import metrics_allowed_ips_check
 from ops.collectors import SiteCollector
 from ops.tasks import check_ledger
 from orders.models import Order
@@ -191,3 +192,10 @@ def test_every_queue_tasks_go_to_is_measured():
         assert queue_names() == ["celery", "email"]
     finally:
         current_app.conf.task_routes = previous
+
+
+def test_a_mistyped_allowed_address_stops_the_start(settings):
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8", "10.0.0.300"]
+    assert [error.id for error in metrics_allowed_ips_check(None)] == ["ops.E001"]
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8", "::1"]
+    assert metrics_allowed_ips_check(None) == []
