@@ -65,7 +65,6 @@ class Command(BaseCommand):
                 raise CommandError(f"pg_restore failed:\n{restore.stderr.strip()}", returncode=1)
             self._verify(database_url(db, name=name))
         finally:
-            connection.close()
             if keep:
                 self.stdout.write(f"Kept the restored database {name}")
             else:
