@@ -10,12 +10,14 @@ whole lifetime (`common.tasks.task_lifetime`) has passed: one delivery in flight
 """
 
 import atexit
+import contextvars
 import logging
 import os
 import queue
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from celery import Task
 from django.db import connections
@@ -62,7 +64,9 @@ def publish_soon(
     if task.app.conf.task_always_eager:
         job()
     else:
-        _publisher.submit(job)
+        # The job runs in the context of the request that asked for it (its request id travels
+        # with the task: ops.tasks_context reads it when the message is published).
+        _publisher.submit(partial(contextvars.copy_context().run, job))
 
 
 def wait_idle(timeout: float | None = None) -> bool:

@@ -49,10 +49,13 @@ INSTALLED_APPS = [
     "refunds",
     "tickets",
     "demo",
+    "ops",
     "cssbuy_qc",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.ProbeMiddleware",  # /healthz, /readyz, /metrics: before host, HTTPS and session checks
+    "ops.middleware.RequestContextMiddleware",  # request id, access log line, request metrics
     "cssbuy_qc.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -228,7 +231,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "ledger-check": {"task": "ledger.tasks.check_ledger", "schedule": timedelta(hours=1)},
+    "ops-ledger-check": {"task": "ops.tasks.check_ledger", "schedule": timedelta(hours=1)},
     "orders-remind-due-decisions": {"task": "orders.tasks.remind_due_decisions", "schedule": timedelta(minutes=5)},
     "orders-expire-due-decisions": {"task": "orders.tasks.expire_due_decisions", "schedule": timedelta(minutes=1)},
     "notifications-sweep-unsent": {
@@ -296,12 +299,28 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Logging --------------------------------------------------------------------------------
 
+# LOG_FORMAT=json: one JSON object per line (ops.log.JsonFormatter), for the web and the worker
+# (whose --loglevel and --logfile then give way to this; see ops.tasks_context); every record
+# carries the request id of the web request or task it was written in.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.log.RequestIdFilter"}},
+    "formatters": {"json": {"()": "ops.log.JsonFormatter"}, "text": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Django's own console handler (DEBUG only) would print a second, plain copy of its records.
+        **({"django": {"handlers": [], "level": "INFO"}} if LOG_FORMAT == "json" else {}),
+    },
 }
 
 # Error reports: with SENTRY_DSN set, unhandled errors of the site and of the workers also go to
@@ -318,6 +337,14 @@ if SENTRY_DSN:
         include_local_variables=False,  # so do the variables of the failing code
         traces_sample_rate=0.0,
     )
+
+# --- Operations -----------------------------------------------------------------------------
+
+# /metrics answers a bearer token or a scraper's address (IPs or networks); off when both are unset.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# /readyz answers within this bound even when a dependency hangs.
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=2.0)
 
 # --- Product rules --------------------------------------------------------------------------
 

