@@ -1,5 +1,6 @@
 """Images made in memory for the QC tests: real encoders, no files from elsewhere."""
 
+import base64
 import functools
 import struct
 import sys
@@ -61,6 +62,14 @@ def photo_with_exif(size=(80, 40)) -> bytes:
 # --- Sources in every mode a decoder gives us, with the tones they should show ---------------
 
 TONE_SIZE = (512, 128)
+# A JPEG coded arithmetically (browsers may not decode those), 32x16: the left half (200, 40, 40),
+# the right half (30, 60, 220). Pillow cannot write one; made with `cjpeg -arithmetic -quality 90`
+# from libjpeg-turbo 2.1.5.
+ARITHMETIC_JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMU"
+    "FRUVDA8XGBYUGBIUFRT/2wBDAQMEBAUEBQkFBQkUDQsNFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU"
+    "FBQUFBQUFBT/yQARCAAQACADASIAAhEBAxEB/8wACgAQEAUBEBEF/9oADAMBAAIRAxEAPwD/ANH/AOUCAisPxxmy/HkQ/9k="
+)
 
 
 def grey_ramp(size=TONE_SIZE) -> Image.Image:
@@ -138,6 +147,19 @@ def tones(image: Image.Image) -> list[tuple[float, ...]]:
             points.append(value)
         result.append((round(mean, 1), *points))
     return result
+
+
+def jpeg_segments(data: bytes) -> list[tuple[int, bytes]]:
+    """The marker segments of a JPEG before its first scan: (marker, payload without length)."""
+    assert data[:2] == b"\xff\xd8"
+    segments, i = [], 2
+    while True:
+        marker = data[i + 1]
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        segments.append((marker, data[i + 4 : i + 2 + length]))
+        if marker == 0xDA:
+            return segments
+        i += 2 + length
 
 
 # How far a rendition's mean and percentiles may be from the source's: JPEG at quality 80 and a
@@ -224,3 +246,59 @@ TONE_CASES = {
         on_white(colour_ramps(), half_transparent()),
     ),
 }
+
+
+# --- A phone's JPEG, with everything phones and editors put in one -------------------------
+
+PHONE = "QC Test Camera"
+GPS = {1: "N", 2: (31.0, 14.0, 2.5), 3: "E", 4: (121.0, 28.0, 11.0)}
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def upright_scene(size=(96, 64)) -> Image.Image:
+    """What the camera saw: four quadrants of different colours, so every turn shows."""
+    width, height = size
+    scene = Image.new("RGB", size, (220, 30, 30))
+    scene.paste((30, 30, 220), (width // 2, 0, width, height // 2))
+    scene.paste((30, 200, 30), (0, height // 2, width // 2, height))
+    scene.paste((240, 240, 240), (width // 2, height // 2, width, height))
+    return scene
+
+
+# How a camera stores the scene for each EXIF orientation (the EXIF 2.3 definitions: 6 is "the
+# 0th row is the visual right-hand side", so the scene is stored turned 90° anticlockwise).
+STORED_AS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes((0xFF, marker)) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def phone_photo(orientation: int = 1, **save) -> bytes:
+    """The scene as a phone stores it: pixels as the sensor read them, EXIF saying how to turn
+    them, GPS, XMP, a comment, a colour profile, IPTC, a second-image index and a JFIF thumbnail."""
+    method = STORED_AS.get(orientation)
+    stored = upright_scene().transpose(method) if method is not None else upright_scene()
+    exif = Image.Exif()
+    exif[0x010F] = PHONE
+    exif[0x0112] = orientation
+    exif[0x8825] = GPS
+    xmp = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description tiff:Model="{PHONE}"/></x:xmpmeta>'
+    data = saved(stored, "JPEG", quality=90, exif=exif, xmp=xmp.encode(), icc_profile=SRGB, comment=PHONE, **save)
+    assert data[2:6] == b"\xff\xe0\x00\x10"  # Pillow's JFIF segment, replaced by one with a thumbnail
+    jfif_with_thumbnail = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x0b\x01" + (f"{PHONE} thumbnail " * 2).encode()[:33]
+    extra = (
+        _segment(0xE0, jfif_with_thumbnail)
+        + _segment(0xED, b"Photoshop 3.0\x008BIM" + PHONE.encode())  # IPTC
+        + _segment(0xE2, b"MPF\x00" + PHONE.encode())  # multi-picture index
+        + _segment(0xEA, PHONE.encode())
+    )
+    return data[:2] + extra + data[20:]
