@@ -74,7 +74,7 @@ ARITHMETIC_JPEG = base64.b64decode(
 
 def grey_ramp(size=TONE_SIZE) -> Image.Image:
     """8-bit grey: black at the left to white at the right, every tone equally often."""
-    return Image.linear_gradient("L").rotate(90).transpose(Image.Transpose.FLIP_LEFT_RIGHT).resize(size)
+    return Image.linear_gradient("L").rotate(90).resize(size)
 
 
 def colour_ramps(size=TONE_SIZE) -> Image.Image:
@@ -227,6 +227,10 @@ TONE_CASES = {
             colour_ramps().quantize(256).convert("RGB"),
             with_index_transparent(colour_ramps()).convert("RGBA").getchannel("A"),
         ),
+    ),
+    "grey PNG with a transparent grey": lambda: (
+        saved(grey_ramp(), "PNG", transparency=0),
+        grey_ramp().point(lambda v: 255 if v == 0 else v),
     ),
     "RGBA PNG": lambda: (
         saved(Image.merge("RGBA", (*colour_ramps().split(), half_transparent())), "PNG"),

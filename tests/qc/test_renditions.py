@@ -77,10 +77,9 @@ def test_the_conversion_scales_deep_images_instead_of_clipping_them(mode):
 
 def test_a_16_bit_grey_png_with_a_transparent_grey_shows_white_there():
     ramp = raw16(grey_ramp(), "I;16")
-    transparent = ramp.getpixel((0, 0))
-    ramp.info["transparency"] = transparent
-    pixels, _ = jpeg_ready(Image.open(BytesIO(saved(ramp, "PNG", transparency=transparent))))
-    assert pixels.getpixel((0, 0)) == 255 and pixels.getpixel((100, 0)) == grey_ramp().getpixel((100, 0))
+    pixels, _ = jpeg_ready(Image.open(BytesIO(saved(ramp, "PNG", transparency=0))))
+    assert grey_ramp().getpixel((0, 0)) == 0 and grey_ramp().getpixel((100, 0)) == 50
+    assert pixels.getpixel((0, 0)) == 255 and pixels.getpixel((100, 0)) == 50
 
 
 # --- `full` of a JPEG -------------------------------------------------------------------------
