@@ -17,7 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from common.images import PILLOW_ERRORS, upright
+from common.images import PILLOW_ERRORS, jpeg_ready, upright
 from common.uploads import ValidatedImage, read_limited, size_beyond, validate_image
 
 PDF_MAGIC = re.compile(rb"\A%PDF-[12]\.\d")
@@ -102,9 +102,9 @@ def _without_metadata(image: ValidatedImage) -> tuple[bytes, int, int]:
         upright_image = upright(opened)
         options: dict = {"icc_profile": opened.info.get("icc_profile")}
         if pillow_format == "JPEG":
-            if upright_image.mode not in ("RGB", "L"):
-                upright_image = upright_image.convert("RGB")
-            options |= {"quality": 90, "optimize": True}
+            # CMYK through its profile; comment="" because Pillow would copy the original's.
+            upright_image, icc_profile = jpeg_ready(upright_image)
+            options |= {"quality": 90, "optimize": True, "icc_profile": icc_profile, "comment": ""}
         elif pillow_format == "WEBP":
             options |= {"quality": 90}
         else:

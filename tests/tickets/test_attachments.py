@@ -8,7 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from tests.qc.images import TONE_CASES, assert_same_tones, on_white
 from tests.tickets.conftest import TicketFactory, image_bytes, pdf_bytes, pdf_upload, png_upload
+from tickets.attachments import check_image
 from tickets.models import Attachment, Category, Message, Ticket
 
 HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
@@ -193,3 +195,34 @@ def test_an_oversized_pdf_never_reads_as_two_equal_sizes(settings, over, message
     with pytest.raises(ValidationError) as refused:
         check_pdf(too_big)
     assert refused.value.messages == [message]
+
+
+@pytest.mark.parametrize("case", list(TONE_CASES))
+def test_a_photo_of_any_kind_keeps_its_tones(case):
+    data, expected = TONE_CASES[case]()
+    with Image.open(BytesIO(data)) as original:
+        fmt = original.format
+        original.load()
+    name = {"JPEG": "photo.jpg", "PNG": "photo.png", "WEBP": "photo.webp"}[fmt]
+
+    checked = check_image(_upload(name, data))
+
+    with Image.open(BytesIO(checked.content)) as stored:
+        assert stored.format == fmt
+        if fmt == "PNG":  # lossless: every sample as uploaded, 16 bits and transparency included
+            assert stored.mode == original.mode and stored.tobytes() == original.tobytes()
+            assert stored.info.get("transparency") == original.info.get("transparency")
+        elif stored.mode == "RGBA":
+            assert_same_tones(on_white(stored.convert("RGB"), stored.getchannel("A")), expected)
+        else:
+            icc = stored.info.get("icc_profile")
+            assert icc is None or icc[16:20] == {"L": b"GRAY", "RGB": b"RGB "}[stored.mode]
+            assert_same_tones(stored, expected)
+
+
+def test_a_jpeg_comment_is_not_kept():
+    photo = BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(photo, "JPEG", comment="Home, 31.2N 121.5E")
+    checked = check_image(_upload("photo.jpg", photo.getvalue()))
+    assert b"31.2N" not in checked.content
+    assert "comment" not in Image.open(BytesIO(checked.content)).info
