@@ -54,16 +54,13 @@ def wallet_for(*, user: "User") -> Account:
     """The shopper's wallet, opened on first use. Its balance is read when asked for (use
     `wallet_balance` to show it): the account may be held a while, the balance changes."""
     return (
-        _account(user_id=user.pk, kind=Account.Kind.WALLET)
+        _account(user_id=user.pk)
         or Account.objects.get_or_create(user=user, defaults={"kind": Account.Kind.WALLET})[0]
     )
 
 
 def platform_account(kind: str) -> Account:
-    return (
-        _account(user_id=None, kind=kind)
-        or Account.objects.get_or_create(kind=kind, user=None, defaults={"balance": None})[0]
-    )
+    return _account(kind=kind) or Account.objects.get_or_create(kind=kind, user=None, defaults={"balance": None})[0]
 
 
 # --- The ledger -----------------------------------------------------------------------------
@@ -100,6 +97,7 @@ def ledger_post(
         balances = _lock_wallets(cursor, sorted(changes))
         short = next((pk for pk, change in changes.items() if balances[pk] + change < ZERO), None)
         now = timezone.now()
+        at = connection.ops.adapt_datetimefield_value(now)  # as this database stores times
         txn_id = None
         if short is None:
             txn_id = _insert_returning_id(
@@ -113,7 +111,7 @@ def ledger_post(
                     "reason": reason,
                     "created_by": by.pk if by is not None else None,
                     "reverses": reverses.pk if reverses is not None else None,
-                    "created_at": now,
+                    "created_at": at,
                 },
                 conflict="idempotency_key",
             )
@@ -135,7 +133,7 @@ def ledger_post(
                     "account": account.pk,
                     "amount": amount,
                     "balance_after": balance_after,
-                    "created_at": now,
+                    "created_at": at,
                 }
             )
         _insert(cursor, Entry, rows)
@@ -159,11 +157,13 @@ def ledger_post(
 # Written out rather than built by the ORM: these statements run for every payment, and
 # compiling their ORM versions cost more CPU than PostgreSQL spends running them. Plain SQL that
 # SQLite (`make run`) runs too, without the row locks it has no use for. Only names taken from
-# the models and placeholders go into the text; every value is a parameter.
+# the models and placeholders go into the text (hence the noqa: S608 below); every value is a
+# parameter.
 
 
-def _account(*, user_id: int | None, kind: str) -> Account | None:
-    """The account, if it exists, with only what postings need (id, kind, user) read now."""
+def _account(*, user_id: int | None = None, kind: str | None = None) -> Account | None:
+    """The user's wallet, or else the platform account of `kind`, if it exists, with only what
+    postings need (id, kind, user) read now."""
     with connection.cursor() as cursor:
         wallet = user_id is not None
         cursor.execute(_account_sql(connection.vendor, wallet=wallet), [user_id if wallet else kind])
@@ -184,24 +184,19 @@ def _lock_wallets(cursor, ids: list[int]) -> dict[int, Decimal]:
 def _insert_returning_id(cursor, model: type[models.Model], values: dict, *, conflict: str) -> int | None:
     """Insert one row and return its id, or None if a row with the same `conflict` value exists
     (ON CONFLICT DO NOTHING: no error, so no savepoint to recover from one)."""
-    cursor.execute(_insert_sql(connection.vendor, model, tuple(values), 1, conflict), _prepared(model, values))
+    cursor.execute(_insert_sql(connection.vendor, model, tuple(values), 1, conflict), list(values.values()))
     row = cursor.fetchone()
     return row[0] if row else None
 
 
 def _insert(cursor, model: type[models.Model], rows: list[dict]) -> None:
-    params = [param for row in rows for param in _prepared(model, row)]
+    params = [value for row in rows for value in row.values()]
     cursor.execute(_insert_sql(connection.vendor, model, tuple(rows[0]), len(rows), None), params)
 
 
 def _set_balances(cursor, balances: dict[int, Decimal]) -> None:
     for pk, balance in balances.items():
-        cursor.execute(_set_balance_sql(connection.vendor), [*_prepared(Account, {"balance": balance}), pk])
-
-
-def _prepared(model: type[models.Model], values: dict) -> list:
-    """The values as the model's fields write them on this database (dates, decimals, ids)."""
-    return [model._meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+        cursor.execute(_set_balance_sql(connection.vendor), [balance, pk])
 
 
 def _table(model: type[models.Model]) -> str:
@@ -223,15 +218,16 @@ def _placeholders(count: int) -> str:
 def _account_sql(vendor: str, *, wallet: bool) -> str:
     kind, user = _column(Account, "kind"), _column(Account, "user")
     where = f"{user} = %s" if wallet else f"{user} IS NULL AND {kind} = %s"
-    return f"SELECT id, {kind}, {user} FROM {_table(Account)} WHERE {where}"  # noqa: S608 - see above
+    return f"SELECT {_column(Account, 'id')}, {kind}, {user} FROM {_table(Account)} WHERE {where}"  # noqa: S608
 
 
 @cache
 def _lock_wallets_sql(vendor: str, count: int) -> str:
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    pk = _column(Account, "id")
     return (
-        f"SELECT id, {_column(Account, 'balance')} FROM {_table(Account)} "  # noqa: S608 - see above
-        f"WHERE id IN ({_placeholders(count)}) ORDER BY id{for_update}"
+        f"SELECT {pk}, {_column(Account, 'balance')} FROM {_table(Account)} "  # noqa: S608
+        f"WHERE {pk} IN ({_placeholders(count)}) ORDER BY {pk}{for_update}"
     )
 
 
@@ -241,15 +237,15 @@ def _insert_sql(
 ) -> str:
     columns = ", ".join(_column(model, name) for name in names)
     values = ", ".join([f"({_placeholders(len(names))})"] * rows)
-    sql = f"INSERT INTO {_table(model)} ({columns}) VALUES {values}"  # noqa: S608 - see above
+    sql = f"INSERT INTO {_table(model)} ({columns}) VALUES {values}"  # noqa: S608
     if conflict is not None:
-        sql += f" ON CONFLICT ({_column(model, conflict)}) DO NOTHING RETURNING id"
+        sql += f" ON CONFLICT ({_column(model, conflict)}) DO NOTHING RETURNING {_column(model, 'id')}"
     return sql
 
 
 @cache
 def _set_balance_sql(vendor: str) -> str:
-    return f"UPDATE {_table(Account)} SET {_column(Account, 'balance')} = %s WHERE id = %s"  # noqa: S608 - see above
+    return f"UPDATE {_table(Account)} SET {_column(Account, 'balance')} = %s WHERE {_column(Account, 'id')} = %s"  # noqa: S608
 
 
 def _same_movement(existing: LedgerTransaction, legs: list[tuple[Account, Decimal]]) -> LedgerTransaction:
