@@ -1,14 +1,15 @@
 """Order payments per second on PostgreSQL against pgbench TPC-B on the same server, interleaved.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python benchmarks/ledger_throughput.py \
-        [--rounds 3] [--seconds 5] [--workers 1,2,8] [--scale 8]
+        [--rounds 3] [--seconds 5] [--workers 1,2,8] [--scale 8] [--email]
 
 Takes the server from DATABASE_URL and makes two scratch databases on it, dropped at the end:
 `<name>_bench` (the project, migrated) and `<name>_pgbench` (`pgbench -i -s SCALE`), where
 <name> is DATABASE_URL's database. Then, each round:
 
 - the anchor: `pgbench` TPC-B with `-c 8 -j 2` (run again before each project series, so every
-  project figure has an anchor measured just before it) and with `-c 1`;
+  project figure has an anchor measured just before it) and with `-c 1`, each after the vacuum
+  pgbench does by default;
 - (a) the ledger posting itself: `ledger.services.ledger_post` of a payment-like transaction
   (shopper wallet -> "order payments", 2 legs), each in its own database transaction, fresh keys;
 - (b) the whole pay-an-order step: `orders.services.order_pay` (order row lock, transition,
@@ -20,10 +21,14 @@ Takes the server from DATABASE_URL and makes two scratch databases on it, droppe
 
 each with 1, 2 and 8 worker processes (like web workers: processes, since threads would measure
 the GIL), in an order that rotates from round to round. Every worker has its own shopper.
-Printed: payments/s per run, the load average, the ratios of (a) and (b) at 8 workers to the
-pgbench -c 8 run just before them (median over rounds, with min-max), the speed-up of 8 workers
-over 1, the queries of one payment, `ledger_check` at the end, and which goals of issue 14 are met.
-The machine may be shared: the interleaved ratios are what counts. Never runs in the test suite.
+
+Printed: transactions per second of every run and the load average; the ratios of (a) and (b) at
+8 workers to the pgbench -c 8 run just before them (median over rounds, with min-max); the
+speed-up of 8 workers over 1; the queries of one payment; `ledger_check` at the end; and which
+goals of issue 14 are met. With PostgreSQL on this machine it also prints the CPU time each
+transaction costs (the client's and its server process's), which a busy neighbour changes far
+less than the rates: when both sides are CPU-bound, the ratio of those costs is the ratio of the
+rates on an otherwise idle machine. Never runs in the test suite.
 """
 
 import argparse
@@ -31,12 +36,15 @@ import math
 import multiprocessing
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlparse, urlunparse
@@ -44,10 +52,33 @@ from urllib.parse import unquote, urlparse, urlunparse
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+PGBENCH = shutil.which("pgbench") or "/usr/bin/pgbench"
 GOALS = {"ledger_post": 0.25, "order_pay": 0.10}  # share of pgbench -c 8 tps (issue 14)
 SPEEDUP_GOAL = 1.8  # 8 workers over 1
 PRICE = Decimal("25.00")
 TOP_UP = Decimal("1000000000.00")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    tps: float
+    transactions: int
+    cpu: float | None = None  # seconds of CPU, clients and their server processes together
+
+    @property
+    def cpu_ms_per_transaction(self) -> float | None:
+        return None if self.cpu is None or not self.transactions else self.cpu / self.transactions * 1000
+
+
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds a process of this machine has used, if it can be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 # --- Databases --------------------------------------------------------------------------------
@@ -80,21 +111,48 @@ def _pgbench_env(url: str) -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
-def pgbench(url: str, db: str, *, clients: int, seconds: int) -> float:
-    """TPC-B tps of one pgbench run (after its usual vacuum of the small tables)."""
+def pgbench(url: str, db: str, *, clients: int, seconds: int) -> Run:
+    """One TPC-B run, after the vacuum pgbench does by default (done here, so that its CPU is
+    not counted), with the CPU of pgbench and of its server processes."""
+    with psycopg.connect(_with_db(url, db), autocommit=True) as conn:
+        for sql in ["VACUUM pgbench_branches", "VACUUM pgbench_tellers", "TRUNCATE pgbench_history"]:
+            conn.execute(sql)
     args, env = _pgbench_env(url)
-    jobs = min(2, clients)
-    out = subprocess.run(
-        [PGBENCH, *args, "-c", str(clients), "-j", str(jobs), "-T", str(seconds), db],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
+    backends: dict[int, float] = {}
+    done = threading.Event()
 
+    def watch_backends() -> None:
+        # pgbench's server processes end with it: keep the last CPU figure read from each.
+        with psycopg.connect(_with_db(url, "postgres"), autocommit=True) as conn:
+            while not done.is_set():
+                rows = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", [db]
+                )
+                for (pid,) in rows.fetchall():
+                    cpu = _process_cpu(pid)
+                    if cpu is not None:
+                        backends[pid] = cpu
+                done.wait(0.05)
 
-PGBENCH = shutil.which("pgbench") or "/usr/bin/pgbench"
+    watcher = threading.Thread(target=watch_backends)
+    watcher.start()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        out = subprocess.run(
+            [PGBENCH, *args, "-n", "-c", str(clients), "-j", str(min(2, clients)), "-T", str(seconds), db],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        done.set()
+        watcher.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
+    transactions = int(re.search(r"number of transactions actually processed: (\d+)", out).group(1))
+    return Run(tps, transactions, client + sum(backends.values()) if backends else None)
 
 
 # --- The project, in worker processes ---------------------------------------------------------
@@ -118,6 +176,26 @@ def _django(url: str) -> None:
     django.setup()
 
 
+def _measured(work, barrier, seconds: float, results, *, stop_after: int | None = None) -> None:
+    """Call `work(i)` from the barrier on, for `seconds` (or `stop_after` calls), and report the
+    calls, the time, and the CPU of this process and of its server process."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    done = 0
+    barrier.wait()
+    server, client, started = _process_cpu(backend), time.process_time(), time.perf_counter()
+    while time.perf_counter() - started < seconds and (stop_after is None or done < stop_after):
+        work(done)
+        done += 1
+    elapsed, client = time.perf_counter() - started, time.process_time() - client
+    server_after = _process_cpu(backend)
+    cpu = client + server_after - server if server is not None and server_after is not None else None
+    results.put((done, elapsed, cpu, done == stop_after))
+
+
 def _post_payments(worker: int, run: str, shopper_id: int, barrier, seconds: float, results) -> None:
     from accounts.models import User
     from ledger.models import Account, LedgerTransaction
@@ -125,18 +203,16 @@ def _post_payments(worker: int, run: str, shopper_id: int, barrier, seconds: flo
 
     wallet = wallet_for(user=User.objects.get(pk=shopper_id))
     platform = platform_account(Account.Kind.ORDER_PAYMENTS)
-    done = 0
-    barrier.wait()
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
+
+    def post(i: int) -> None:
         ledger_post(
-            key=f"bench:{run}:{worker}:{done}",
+            key=f"bench:{run}:{worker}:{i}",
             kind=LedgerTransaction.Kind.PAYMENT,
             legs=[(wallet, -PRICE), (platform, PRICE)],
             description="Payment for a benchmark order",
         )
-        done += 1
-    results.put((done, time.perf_counter() - started, False))
+
+    _measured(post, barrier, seconds, results)
 
 
 def _pay_orders(worker: int, run: str, shopper_id: int, barrier, seconds: float, results) -> None:
@@ -146,17 +222,11 @@ def _pay_orders(worker: int, run: str, shopper_id: int, barrier, seconds: float,
 
     shopper = User.objects.get(pk=shopper_id)
     orders = list(Order.objects.filter(shopper=shopper, product_title=f"Bench {run}").order_by("pk"))
-    done = 0
-    barrier.wait()
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds and done < len(orders):
-        order_pay(order=orders[done], by=shopper)
-        done += 1
-    results.put((done, time.perf_counter() - started, done == len(orders)))
+    _measured(lambda i: order_pay(order=orders[i], by=shopper), barrier, seconds, results, stop_after=len(orders))
 
 
-def _in_workers(target, *, workers: int, run: str, shoppers: list[int], seconds: float) -> tuple[float, bool]:
-    """Payments per second of `workers` processes running `target` together for `seconds`."""
+def _in_workers(target, *, workers: int, run: str, shoppers: list[int], seconds: float) -> tuple[Run, bool]:
+    """`workers` processes running `target` together for `seconds`; whether one ran out of work."""
     from django.db import connections
 
     connections.close_all()  # each forked worker opens its own connection
@@ -173,9 +243,11 @@ def _in_workers(target, *, workers: int, run: str, shoppers: list[int], seconds:
         p.join()
     if any(p.exitcode for p in processes):
         sys.exit(f"A worker of {run} failed (exit codes {[p.exitcode for p in processes]})")
-    return sum(done for done, _, _ in outcomes) / max(elapsed for _, elapsed, _ in outcomes), any(
-        ran_out for _, _, ran_out in outcomes
-    )
+    transactions = sum(done for done, *_ in outcomes)
+    cpus = [cpu for _, _, cpu, _ in outcomes]
+    tps = transactions / max(elapsed for _, elapsed, _, _ in outcomes)
+    cpu = None if None in cpus else sum(cpus)
+    return Run(tps, transactions, cpu), any(ran_out for *_, ran_out in outcomes)
 
 
 def _orders_for(shoppers: list[int], per_worker: int, run: str) -> None:
@@ -269,7 +341,7 @@ def main() -> None:
     parser.add_argument("--email", action="store_true", help="shoppers keep the order-paid email")
     options = parser.parse_args()
     counts = [int(n) for n in options.workers.split(",")]
-    most, seconds = max(counts), options.seconds
+    most, fewest, seconds = max(counts), min(counts), options.seconds
 
     url = _server_url()
     name = urlparse(url).path.lstrip("/") or "postgres"
@@ -298,9 +370,9 @@ def main() -> None:
         # A pool of pending orders large enough for the fastest worker: one alone, measured here.
         _orders_for(shoppers[:1], 500, "warm")
         warm, _ = _in_workers(_pay_orders, workers=1, run="warm", shoppers=shoppers, seconds=1)
-        per_worker = math.ceil(warm * seconds * 2) + 100
+        per_worker = math.ceil(warm.tps * seconds * 3) + 200
 
-        figures: dict[str, list[float]] = defaultdict(list)
+        runs: dict[str, list[Run]] = defaultdict(list)
         ratios: dict[str, list[float]] = defaultdict(list)
         speedups: dict[str, list[float]] = defaultdict(list)
         ran_out = False
@@ -309,24 +381,23 @@ def main() -> None:
             line = [f"round {r + 1} (load {_load()}):"]
             for label, target in [("ledger_post", _post_payments), ("order_pay", _pay_orders)]:
                 anchor = pgbench(url, pgbench_db, clients=8, seconds=seconds)
-                figures["pgbench -c 8"].append(anchor)
-                line.append(f"pgbench -c 8 {anchor:.0f} tps |")
+                runs["pgbench -c 8"].append(anchor)
+                line.append(f"pgbench -c 8 {anchor.tps:.0f} tps |")
                 tps = {}
                 for workers in order:
                     run = f"{r}-{workers}"
                     if target is _pay_orders:
                         _orders_for(shoppers[:workers], per_worker, run)
-                    tps[workers], out = _in_workers(
-                        target, workers=workers, run=run, shoppers=shoppers, seconds=seconds
-                    )
+                    result, out = _in_workers(target, workers=workers, run=run, shoppers=shoppers, seconds=seconds)
                     ran_out |= out
-                    figures[f"{label} x{workers}"].append(tps[workers])
+                    runs[f"{label} x{workers}"].append(result)
+                    tps[workers] = result.tps
                 line.append(f"{label} " + " ".join(f"x{w} {tps[w]:.0f}/s" for w in counts) + " |")
-                ratios[label].append(tps[most] / anchor)
-                speedups[label].append(tps[most] / tps[min(counts)])
+                ratios[label].append(tps[most] / anchor.tps)
+                speedups[label].append(tps[most] / tps[fewest])
             single = pgbench(url, pgbench_db, clients=1, seconds=seconds)
-            figures["pgbench -c 1"].append(single)
-            line.append(f"pgbench -c 1 {single:.0f} tps")
+            runs["pgbench -c 1"].append(single)
+            line.append(f"pgbench -c 1 {single.tps:.0f} tps")
             print(" ".join(line), flush=True)
 
         from ledger.selectors import ledger_violations
@@ -336,9 +407,11 @@ def main() -> None:
         check_took = time.perf_counter() - started
 
         print(f"\nMedians over {options.rounds} rounds of {seconds} s (min-max), load average now {_load()}:")
-        for key, values in figures.items():
+        for key, results in runs.items():
             unit = "tps" if key.startswith("pgbench") else "payments/s"
-            print(f"  {key:<16} {_spread(values)} {unit}")
+            cpu = [r.cpu_ms_per_transaction for r in results if r.cpu_ms_per_transaction is not None]
+            per = f", CPU {_spread(cpu, '{:.2f}')} ms per transaction" if cpu else ""
+            print(f"  {key:<16} {_spread([r.tps for r in results])} {unit}{per}")
         for label, (n, savepoints) in queries.items():
             print(f"  queries of one {label}: {n} ({savepoints} savepoint statements), BEGIN/COMMIT included")
         if ran_out:
@@ -349,19 +422,20 @@ def main() -> None:
         )
         print("\nGoals (issue 14):")
         for label, goal in GOALS.items():
-            median = statistics.median(ratios[label])
-            verdict = "met" if median >= goal else "NOT met"
-            print(
-                f"  {label} at {most} workers / pgbench -c 8: {_spread([x * 100 for x in ratios[label]], '{:.1f}')} %"
-                f" (goal >= {goal:.0%}): {verdict}"
-            )
+            verdict = "met" if statistics.median(ratios[label]) >= goal else "NOT met"
+            share = _spread([x * 100 for x in ratios[label]], "{:.1f}")
+            print(f"  {label} at {most} workers / pgbench -c 8: {share} % (goal >= {goal:.0%}): {verdict}")
         for label in GOALS:
-            median = statistics.median(speedups[label])
-            verdict = "met" if median >= SPEEDUP_GOAL else "NOT met"
-            print(
-                f"  {label} {most} workers / 1 worker: {_spread(speedups[label], '{:.2f}')}x"
-                f" (goal >= {SPEEDUP_GOAL}x): {verdict}"
-            )
+            verdict = "met" if statistics.median(speedups[label]) >= SPEEDUP_GOAL else "NOT met"
+            speedup = _spread(speedups[label], "{:.2f}")
+            print(f"  {label} {most} workers / {fewest} worker: {speedup}x (goal >= {SPEEDUP_GOAL}x): {verdict}")
+        anchor_cpu = [r.cpu_ms_per_transaction for r in runs["pgbench -c 8"]]
+        if None not in anchor_cpu:
+            print("\nCPU per transaction, pgbench -c 8 over the project at 8 workers (the rate ratio when CPU-bound):")
+            for label in GOALS:
+                cpu = [r.cpu_ms_per_transaction for r in runs[f"{label} x{most}"]]
+                if None not in cpu:
+                    print(f"  {label}: {statistics.median(anchor_cpu) / statistics.median(cpu) * 100:.1f} %")
         if problems:
             sys.exit(1)
     finally:
