@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from common import fsm
@@ -77,107 +76,90 @@ def order_check_transition(*, order: Order, name: str, by: "User | None") -> Non
         raise OrderActionError(_("You are not allowed to do “%(action)s” on this order.") % {"action": label})
 
 
-# What the shopper is told about each status change: (event, title, body), filled in from the
-# order. Only the one needed is translated and formatted.
-_NOTICES: dict[str, tuple[Event, str, str]] = {
-    "pay": (
-        Event.ORDER_PAID,
-        gettext_lazy("Order %(number)s is paid"),
-        gettext_lazy("We will buy “%(product)s” from the seller soon."),
-    ),
-    "purchase": (
-        Event.ORDER_PROGRESS,
-        gettext_lazy("We bought “%(product)s”"),
-        gettext_lazy("The seller will ship it to our warehouse."),
-    ),
-    "ship_to_warehouse": (
-        Event.ORDER_PROGRESS,
-        gettext_lazy("“%(product)s” is on its way to our warehouse"),
-        gettext_lazy("Domestic tracking number: %(tracking)s."),
-    ),
-    "receive": (
-        Event.ORDER_PROGRESS,
-        gettext_lazy("“%(product)s” arrived at the warehouse"),
-        gettext_lazy("Our inspectors will check and photograph it next."),
-    ),
-    "pass_qc": (
-        Event.QC_PASSED,
-        gettext_lazy("QC passed: “%(product)s”"),
-        gettext_lazy("Your item passed inspection and is stored."),
-    ),
-    "fail_qc": (
-        Event.QC_FAILED,
-        gettext_lazy("QC failed: “%(product)s” needs your decision"),
-        gettext_lazy("Keep it, return it for a refund or exchange it before %(deadline)s."),
-    ),
-    "expire_decision": (
-        Event.DECISION_CLOSED,
-        gettext_lazy("Decision window closed for order %(number)s"),
-        gettext_lazy("You did not choose in time, so the item was kept and is stored in the warehouse."),
-    ),
-    "ship_return": (
-        Event.RETURN_UPDATE,
-        gettext_lazy("“%(product)s” is on its way back to the seller"),
-        gettext_lazy("Return tracking number: %(tracking)s."),
-    ),
-    "seller_received": (
-        Event.RETURN_UPDATE,
-        gettext_lazy("The seller received your return of “%(product)s”"),
-        gettext_lazy("The seller is now refunding; we will credit your balance as soon as they do."),
-    ),
-    "seller_refused": (
-        Event.RETURN_UPDATE,
-        gettext_lazy("The seller refused the return of “%(product)s”"),
-        gettext_lazy("Our support team is on it and will tell you how this is resolved."),
-    ),
-    "confirm_refund": (
-        Event.REFUND_CREDITED,
-        gettext_lazy("Refund for order %(number)s credited"),
-        gettext_lazy("The refund is on your balance and can be used at once."),
-    ),
-    "replacement_shipped": (
-        Event.EXCHANGE_UPDATE,
-        gettext_lazy("Your replacement for “%(product)s” is on its way"),
-        gettext_lazy("It will be inspected again when it arrives. Tracking number: %(tracking)s."),
-    ),
-    "compensate": (
-        Event.REFUND_CREDITED,
-        gettext_lazy("We refunded order %(number)s ourselves"),
-        gettext_lazy("The seller refused, so we credited the refund to your balance."),
-    ),
-    "restock": (
-        Event.RETURN_UPDATE,
-        gettext_lazy("“%(product)s” is back in the warehouse"),
-        gettext_lazy(
-            "The return could not be completed; the item is stored for you. Contact support with any question."
-        ),
-    ),
-    "cancel": (Event.ORDER_CANCELLED, gettext_lazy("Order %(number)s was cancelled"), ""),
-    "mark_out_of_stock": (
-        Event.ORDER_CANCELLED,
-        gettext_lazy("“%(product)s” is out of stock"),
-        gettext_lazy("The seller could not supply it, so order %(number)s was cancelled."),
-    ),
-}
-# Changes told as exchange updates when the order is being exchanged, as return updates otherwise.
-_EXCHANGE_OR_RETURN = {"ship_return", "seller_refused"}
-
-
 def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str] | None:
     """What the shopper is told about a status change, if anything."""
-    if name not in _NOTICES:
+    exchange = Status.EXCHANGE_RETURNING in (order.status, from_status)
+    notices: dict[str, tuple[Event, str, str]] = {
+        "pay": (Event.ORDER_PAID, _("Order %(number)s is paid"), _("We will buy “%(product)s” from the seller soon.")),
+        "purchase": (
+            Event.ORDER_PROGRESS,
+            _("We bought “%(product)s”"),
+            _("The seller will ship it to our warehouse."),
+        ),
+        "ship_to_warehouse": (
+            Event.ORDER_PROGRESS,
+            _("“%(product)s” is on its way to our warehouse"),
+            _("Domestic tracking number: %(tracking)s."),
+        ),
+        "receive": (
+            Event.ORDER_PROGRESS,
+            _("“%(product)s” arrived at the warehouse"),
+            _("Our inspectors will check and photograph it next."),
+        ),
+        "pass_qc": (Event.QC_PASSED, _("QC passed: “%(product)s”"), _("Your item passed inspection and is stored.")),
+        "fail_qc": (
+            Event.QC_FAILED,
+            _("QC failed: “%(product)s” needs your decision"),
+            _("Keep it, return it for a refund or exchange it before %(deadline)s."),
+        ),
+        "expire_decision": (
+            Event.DECISION_CLOSED,
+            _("Decision window closed for order %(number)s"),
+            _("You did not choose in time, so the item was kept and is stored in the warehouse."),
+        ),
+        "ship_return": (
+            Event.EXCHANGE_UPDATE if exchange else Event.RETURN_UPDATE,
+            _("“%(product)s” is on its way back to the seller"),
+            _("Return tracking number: %(tracking)s."),
+        ),
+        "seller_received": (
+            Event.RETURN_UPDATE,
+            _("The seller received your return of “%(product)s”"),
+            _("The seller is now refunding; we will credit your balance as soon as they do."),
+        ),
+        "seller_refused": (
+            Event.EXCHANGE_UPDATE if exchange else Event.RETURN_UPDATE,
+            _("The seller refused the return of “%(product)s”"),
+            _("Our support team is on it and will tell you how this is resolved."),
+        ),
+        "confirm_refund": (
+            Event.REFUND_CREDITED,
+            _("Refund for order %(number)s credited"),
+            _("The refund is on your balance and can be used at once."),
+        ),
+        "replacement_shipped": (
+            Event.EXCHANGE_UPDATE,
+            _("Your replacement for “%(product)s” is on its way"),
+            _("It will be inspected again when it arrives. Tracking number: %(tracking)s."),
+        ),
+        "compensate": (
+            Event.REFUND_CREDITED,
+            _("We refunded order %(number)s ourselves"),
+            _("The seller refused, so we credited the refund to your balance."),
+        ),
+        "restock": (
+            Event.RETURN_UPDATE,
+            _("“%(product)s” is back in the warehouse"),
+            _("The return could not be completed; the item is stored for you. Contact support with any question."),
+        ),
+        "cancel": (Event.ORDER_CANCELLED, _("Order %(number)s was cancelled"), ""),
+        "mark_out_of_stock": (
+            Event.ORDER_CANCELLED,
+            _("“%(product)s” is out of stock"),
+            _("The seller could not supply it, so order %(number)s was cancelled."),
+        ),
+    }
+    if name not in notices:
         return None
-    event, title, body = _NOTICES[name]
-    if name in _EXCHANGE_OR_RETURN and Status.EXCHANGE_RETURNING in (order.status, from_status):
-        event = Event.EXCHANGE_UPDATE
-    title, body = str(title), str(body)
+    event, title, body = notices[name]
     values = {
         "number": order.number,
         "product": order.product_title,
         "tracking": order.return_tracking if name == "ship_return" else order.domestic_tracking,
+        "deadline": date_format(timezone.localtime(order.decision_deadline), "DATETIME_FORMAT")
+        if order.decision_deadline
+        else "",
     }
-    if "%(deadline)s" in body:
-        values["deadline"] = date_format(timezone.localtime(order.decision_deadline), "DATETIME_FORMAT")
     return event, title % values, body % values
 
 
