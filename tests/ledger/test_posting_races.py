@@ -175,4 +175,6 @@ def test_paying_an_order_runs_13_queries_without_a_savepoint_and_locks_only_the_
     assert not [sql for sql in statements if "SAVEPOINT" in sql]
     locking = [sql for sql in statements if "FOR UPDATE" in sql]
     assert len(locking) == 2 and "orders_order" in locking[0] and "refunds_account" in locking[1]
+    (order_update,) = [sql for sql in statements if sql.startswith('UPDATE "orders_order"')]
+    assert '"status" = ' in order_update and '"product_title"' not in order_update  # only what changed
     assert platform_balance(kind=Account.Kind.ORDER_PAYMENTS) == order.total

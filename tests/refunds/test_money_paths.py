@@ -389,6 +389,9 @@ def test_the_credit_for_a_cheaper_option_follows_the_price_staff_confirm(shopper
 
     assert wallet_balance(user=shopper) == D("20.00")
     assert (order.unit_price, request.new_unit_price) == (D("109.00"), D("109.00"))
+    # Saved with the transition, which saves only the fields changed since the row was locked.
+    stored = Order.objects.values_list("unit_price", "option_text", "domestic_tracking").get(pk=order.pk)
+    assert stored == (D("109.00"), "S", "ZT12345678")
     assert Quote.from_json(request.quote).total == D("-20.00")
     assert "¥20.00 was credited" in shopper.notifications.filter(event="exchange_update").first().body
 
