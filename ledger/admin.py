@@ -48,10 +48,20 @@ class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/ledger/account/change_list.html"
-    list_display = ["__str__", "kind", "balance", "created_at"]
+    list_display = ["__str__", "kind", "current_balance", "created_at"]
+    fields = ["kind", "user", "current_balance", "created_at"]
+    readonly_fields = fields
     list_filter = ["kind"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_balance()
+
+    @admin.display(description=_("balance"), ordering="current_balance")
+    def current_balance(self, account: Account):
+        """A wallet's cached balance, a platform account's sum of entries."""
+        return account.current_balance
 
     def get_urls(self):
         return [

@@ -3,6 +3,11 @@
 Money is Decimal with 2 places, in CNY. An entry's amount is what it adds to its account's
 balance: a shopper's payment is -total on the wallet and +total on "order payments".
 
+Only shopper wallets cache their balance on the account row (it must be checked, under the
+wallet's row lock, before money leaves). A platform account's balance is the sum of its entries:
+every payment of every shopper credits the same few platform accounts, and a cached balance there
+would be one row that each payment locks and updates until it commits, one payment at a time.
+
 The ledger sits below every other app: it knows an order only by the lazy reference
 "orders.Order" and imports no app of ours. Its tables keep the names they had when the ledger
 lived in the refunds app.
@@ -14,6 +19,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +44,27 @@ class AppendOnlyError(Exception):
 APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 
 
+class AccountQuerySet(models.QuerySet):
+    def with_balance(self) -> "AccountQuerySet":
+        """Annotate `current_balance`: the cached balance of a wallet, the sum of the entries of a
+        platform account (only computed for those: COALESCE stops at the first non-null value)."""
+        entries_total = (
+            Entry.objects.filter(account=models.OuterRef("pk"))
+            .order_by()
+            .values("account")
+            .annotate(total=models.Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(
+            current_balance=Coalesce(
+                "balance",
+                models.Subquery(entries_total),
+                models.Value(ZERO),
+                output_field=models.DecimalField(**MONEY),
+            )
+        )
+
+
 class Account(models.Model):
     class Kind(models.TextChoices):
         WALLET = "wallet", _("Shopper wallet")
@@ -52,8 +79,11 @@ class Account(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet"
     )
-    balance = models.DecimalField(_("balance"), default=Decimal("0.00"), **MONEY)
+    # Cached for wallets only (see the module docstring); NULL on platform accounts.
+    balance = models.DecimalField(_("balance"), null=True, blank=True, default=Decimal("0.00"), **MONEY)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         db_table = "refunds_account"
@@ -70,6 +100,10 @@ class Account(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind"], condition=Q(user__isnull=True), name="one_platform_account_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="wallet", balance__isnull=False) | (~Q(kind="wallet") & Q(balance__isnull=True)),
+                name="only_wallets_cache_a_balance",
             ),
         ]
 
@@ -152,9 +186,12 @@ class EntryQuerySet(models.QuerySet):
 
 class Entry(models.Model):
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # Indexed by the (account, -id) index below, which the statement reads.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", db_index=False)
     amount = models.DecimalField(_("amount"), **MONEY)
-    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    # A wallet's running balance, for its statement; platform accounts keep none (their balance
+    # is derived), so their entries written since have NULL here.
+    balance_after = models.DecimalField(_("balance after"), null=True, blank=True, **MONEY)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     objects = EntryQuerySet.as_manager()

@@ -1,6 +1,6 @@
 from typing import TYPE_CHECKING
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce
 
 from .models import ZERO, Account, Entry, LedgerTransaction
@@ -32,9 +32,18 @@ def statement_entries(*, user: "User") -> QuerySet[Entry]:
     )
 
 
+def platform_balance(*, kind: str) -> "Decimal":
+    """A platform account's balance: the sum of its entries (platform accounts cache none)."""
+    total = Entry.objects.filter(account__kind=kind, account__user__isnull=True).aggregate(total=Sum("amount"))
+    return total["total"] or ZERO
+
+
 def ledger_violations() -> list[str]:
-    """Every way the ledger is wrong: unbalanced transactions, cached balances that differ from
-    their entries, negative shopper wallets. Empty when all is well."""
+    """Every way the ledger is wrong: unbalanced transactions, wallet balances that differ from
+    their entries, statements whose running balance does not add up, negative shopper wallets.
+    Empty when all is well. A platform account's balance is the sum of its entries (the database
+    refuses a cached one), so with every transaction balanced the platform balances and the
+    wallets' entries always sum to zero."""
     problems = []
     unbalanced = (
         LedgerTransaction.objects.annotate(total=Coalesce(Sum("entries__amount"), ZERO))
@@ -44,16 +53,26 @@ def ledger_violations() -> list[str]:
     problems += [f"transaction {key} sums to {total}, not 0" for key, total in unbalanced]
     empty = LedgerTransaction.objects.filter(entries__isnull=True).values_list("idempotency_key", flat=True)
     problems += [f"transaction {key} has no entries" for key in empty]
+    wallets = Account.objects.filter(kind=Account.Kind.WALLET)
     drifted = (
-        Account.objects.annotate(entries_total=Coalesce(Sum("entries__amount"), ZERO))
+        wallets.annotate(entries_total=Coalesce(Sum("entries__amount"), ZERO))
         .exclude(balance=F("entries_total"))
-        .values_list("pk", "kind", "balance", "entries_total")
+        .values_list("pk", "balance", "entries_total")
+    )
+    problems += [f"wallet {pk} caches {balance} but its entries sum to {total}" for pk, balance, total in drifted]
+    # Each wallet entry's balance_after is what the statement shows: the sum of the wallet's
+    # entries up to it (entries of a wallet are written under its lock, so in id order).
+    misstated = (
+        Entry.objects.filter(account__kind=Account.Kind.WALLET)
+        .annotate(running=Window(Sum("amount"), partition_by=F("account_id"), order_by=F("id").asc()))
+        .exclude(balance_after=F("running"))
+        .values_list("account_id", "pk", "balance_after", "running")
     )
     problems += [
-        f"account {pk} ({kind}) caches {balance} but its entries sum to {total}"
-        for pk, kind, balance, total in drifted
+        f"wallet {account} entry {pk} states a balance of {stated} but its entries sum to {running}"
+        for account, pk, stated, running in misstated
     ]
-    negative = Account.objects.filter(kind=Account.Kind.WALLET, balance__lt=0).values_list("pk", "balance")
+    negative = wallets.filter(balance__lt=0).values_list("pk", "balance")
     problems += [f"wallet {pk} is negative: {balance}" for pk, balance in negative]
     return problems
 

@@ -131,6 +131,25 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("orders:detail", kwargs={"number": self.number})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        order = super().from_db(db, field_names, values)
+        # What was read, so a service saves only what it changed (`changed_fields`).
+        order._loaded_values = dict(zip(field_names, values, strict=True))
+        return order
+
+    def changed_fields(self) -> list[str] | None:
+        """The fields changed since this row was read, for `save(update_fields=...)`; None for a
+        row not read from the database (save it whole)."""
+        loaded = getattr(self, "_loaded_values", None)
+        if loaded is None:
+            return None
+        return [
+            field.name
+            for field in self._meta.concrete_fields
+            if field.attname in loaded and getattr(self, field.attname) != loaded[field.attname]
+        ]
+
     @property
     def items_total(self) -> Decimal:
         return self.unit_price * self.quantity

@@ -164,7 +164,9 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
 
 
 def _locked_row(pk: int) -> Order | None:
-    return Order.objects.select_for_update(of=("self",)).select_related("shopper").filter(pk=pk).first()
+    # No ORDER BY: for one row by primary key, the default ordering only costs compiling it.
+    rows = Order.objects.select_for_update(of=("self",)).select_related("shopper").filter(pk=pk).order_by()[:1]
+    return next(iter(rows), None)
 
 
 @contextmanager
@@ -208,7 +210,7 @@ def order_apply_transition(
     from_status = locked.status
     getattr(locked, name)(*args)
     locked.status_changed_at = timezone.now()
-    locked.save()
+    locked.save(update_fields=locked.changed_fields())
     event = OrderEvent.objects.create(
         order=locked,
         from_status=from_status,

@@ -24,7 +24,11 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from ledger.models import Account, Entry  # noqa: E402
+from ledger.selectors import ledger_violations, platform_balance, wallet_balance  # noqa: E402
+from ledger.services import wallet_topup  # noqa: E402
 from orders.models import Order  # noqa: E402
+from orders.services import order_pay  # noqa: E402
 from qc import services as qc  # noqa: E402
 from qc.models import QCPhoto  # noqa: E402
 from qc.tasks import make_photo_renditions  # noqa: E402
@@ -53,6 +57,21 @@ for url in ["/admin/", "/admin/orders/order/", f"/admin/orders/order/{order.pk}/
     response = admin.get(url)
     assert response.status_code == 200, (url, response.status_code)
 print(f"ok: demo and {len(pages)} shopper pages")
+
+# The ledger's postings are plain SQL that SQLite runs too (without the row locks): a payment
+# moves the same money, the statement runs on, the platform balance is the sum of its entries,
+# the same key posts once, and ledger_check is clean.
+unpaid = Order.objects.filter(shopper=shopper, status=Order.Status.PENDING_PAYMENT).first()
+wallet_topup(user=shopper, amount=unpaid.total, by=None, reason="smoke", token="sqlite-smoke")
+balance, payments = wallet_balance(user=shopper), platform_balance(kind=Account.Kind.ORDER_PAYMENTS)
+order_pay(order=unpaid, by=shopper)
+assert wallet_balance(user=shopper) == balance - unpaid.total
+assert platform_balance(kind=Account.Kind.ORDER_PAYMENTS) == payments + unpaid.total
+assert Entry.objects.filter(account__user=shopper).latest("id").balance_after == balance - unpaid.total
+_txn, created = wallet_topup(user=shopper, amount=unpaid.total, by=None, reason="smoke", token="sqlite-smoke")
+assert not created
+assert ledger_violations() == [], ledger_violations()
+print("ok: the ledger's postings")
 
 # Several processes write at once under `make run` (web, worker, beat): write-ahead logging
 # lets readers go on while one writes, and transactions take the write lock when they begin,

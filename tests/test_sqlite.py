@@ -36,6 +36,7 @@ def sqlite_run(tmp_path_factory) -> dict:
     "check",
     [
         "demo and ",
+        "the ledger's postings",
         "write-ahead log, immediate transactions, busy timeout",
         "a rendition task retried after 'database is locked'",
     ],

@@ -1,6 +1,5 @@
 """Races on PostgreSQL with real threads: money moves exactly once."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -13,31 +12,10 @@ from orders.models import Order
 from orders.services import OrderActionError, order_pay
 from refunds import services
 from tests.factories import OrderFactory, ReturnRequestFactory, UserFactory, fund, paid_order
+from tests.races import race
 
 S = Order.Status
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def race(n: int, work) -> list:
-    """Run `work(i)` in n threads released together; return each result or exception."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - collected for the assertions
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_20_concurrent_confirmations_of_one_refund_credit_once():

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from ledger.models import Account, AppendOnlyError, Entry, LedgerTransaction
-from ledger.selectors import ledger_violations, order_refundable, wallet_balance
+from ledger.selectors import ledger_violations, order_refundable, platform_balance, wallet_balance
 from ledger.services import (
     AlreadyRecorded,
     InsufficientBalance,
@@ -66,7 +66,7 @@ def test_place_and_pay_debits_the_total_and_credits_order_payments(shopper):
     assert order.status == S.PAID
     assert wallet(shopper) == D("34.00")
     assert order_refundable(order_id=order.pk) == D("266.00")
-    assert Account.objects.get(kind="order_payments", user=None).balance == D("266.00")
+    assert platform_balance(kind="order_payments") == D("266.00")
 
 
 def test_too_little_balance_creates_and_charges_nothing_and_says_how_much_is_missing(shopper):
@@ -151,7 +151,7 @@ def test_change_of_mind_refund_keeps_shipping_and_deducts_the_fee(shopper, suppo
     services.refund_confirm(order=order, by=support)
 
     assert wallet(shopper) == D("114.00")
-    assert Account.objects.get(kind="fees", user=None).balance == D("15.00")
+    assert platform_balance(kind="fees") == D("15.00")
     assert order_refundable(order_id=order.pk) == D("23.00")  # the shipping and the fee stay paid
 
 
@@ -239,7 +239,7 @@ def test_seller_refused_then_platform_compensates_the_quoted_refund(shopper, sup
 
     assert order.status == S.REFUNDED
     assert wallet(shopper) == order.total
-    assert Account.objects.get(kind="compensation", user=None).balance == -order.total
+    assert platform_balance(kind="compensation") == -order.total
 
 
 def test_restock_after_refusal_moves_no_money(shopper, support, inspector):
@@ -344,7 +344,7 @@ def test_ledger_check_command_reports_and_exits_1(shopper, capsys):
     with pytest.raises(CommandError) as error:
         call_command("ledger_check")
     assert error.value.returncode == 1
-    assert "caches 5.00 but its entries sum to 0.00" in capsys.readouterr().err
+    assert f"wallet {account.pk} caches 5.00 but its entries sum to 0.00" in capsys.readouterr().err
     Account.objects.filter(pk=account.pk).update(balance=D("0.00"))
 
 
@@ -389,6 +389,9 @@ def test_the_credit_for_a_cheaper_option_follows_the_price_staff_confirm(shopper
 
     assert wallet_balance(user=shopper) == D("20.00")
     assert (order.unit_price, request.new_unit_price) == (D("109.00"), D("109.00"))
+    # Saved with the transition, which saves only the fields changed since the row was locked.
+    stored = Order.objects.values_list("unit_price", "option_text", "domestic_tracking").get(pk=order.pk)
+    assert stored == (D("109.00"), "S", "ZT12345678")
     assert Quote.from_json(request.quote).total == D("-20.00")
     assert "¥20.00 was credited" in shopper.notifications.filter(event="exchange_update").first().body
 
