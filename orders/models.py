@@ -180,8 +180,9 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     def resume_decision(self) -> timedelta:
         """End one pause (in memory; the caller saves). When it was the last, the deadline moves
-        by the time the clock stood still, which is returned (zero while another pause holds).
-        A reminder already sent is sent again if the new deadline leaves time for one."""
+        by the time the clock stood still, which is returned (zero while another pause holds):
+        the time left is what it was when the clock stopped, so a reminder sent before still
+        stands."""
         if not self.decision_paused:
             return timedelta(0)
         self.decision_pauses -= 1
@@ -193,8 +194,6 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         if self.decision_deadline is None:
             return timedelta(0)
         self.decision_deadline += stood_still
-        if self.decision_deadline - now > timedelta(hours=settings.QC_REMINDER_HOURS):
-            self.decision_reminded_at = None
         return stood_still
 
     # --- Transitions: state changes only. Services add saving, events, money, notifications.

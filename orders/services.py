@@ -161,8 +161,8 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
             Event.DISCOUNT_UPDATE,
             _("The seller refused a discount on “%(product)s”"),
             _(
-                "The time spent asking was added to your decision window: keep, return or exchange the item "
-                "before %(deadline)s."
+                "The time spent asking was added to your decision window: you have until %(deadline)s to keep, "
+                "return or exchange the item."
             ),
         ),
         "cancel": (Event.ORDER_CANCELLED, _("Order %(number)s was cancelled"), ""),
@@ -281,7 +281,7 @@ def order_resume_decision(*, locked: Order) -> timedelta:
     """End one pause of a row from `order_locked`; return how far the deadline moved (the time
     the clock stood still, once no other pause holds it)."""
     moved = locked.resume_decision()
-    locked.save(update_fields=["decision_paused_at", "decision_pauses", "decision_deadline", "decision_reminded_at"])
+    locked.save(update_fields=["decision_paused_at", "decision_pauses", "decision_deadline"])
     return moved
 
 

@@ -587,7 +587,7 @@ def _deadline_sentence(order: Order, moved: timedelta) -> str:
     ):
         return ""
     now = timezone.now()
-    return _("Your decision deadline moved by %(moved)s to %(deadline)s.") % {
+    return _("Your decision deadline is now %(deadline)s (%(moved)s later).") % {
         "moved": timesince(now - moved, now),
         "deadline": deadline_display(order),
     }
