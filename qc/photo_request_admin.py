@@ -50,12 +50,20 @@ class PhotoRequestStatusFilter(admin.SimpleListFilter):
 
 @admin.register(PhotoRequest)
 class PhotoRequestAdmin(admin.ModelAdmin):
+    # The Answer button first and the shopper's words next: what an inspector works from.
     list_display = [
-        "order_number", "product", "round", "what", "photos_asked", "fee", "requested_at", "waiting", "due", "status",
         "answer_link",
-    ]  # fmt: skip
+        "what",
+        "asked",
+        "order_number",
+        "product",
+        "waiting",
+        "due",
+        "fee_charged",
+        "status",
+    ]
     list_filter = [PhotoRequestStatusFilter]
-    list_select_related = ["order", "inspection"]
+    list_select_related = ["order"]
     list_display_links = None
     search_fields = ["order__number", "order__product_title", "note"]
     ordering = ["requested_at", "id"]
@@ -69,15 +77,19 @@ class PhotoRequestAdmin(admin.ModelAdmin):
     def product(self, obj: PhotoRequest):
         return obj.order.product_title
 
-    @admin.display(description=_("round"))
-    def round(self, obj: PhotoRequest):
-        return obj.inspection.round_number
+    @admin.display(description=_("photos asked"))
+    def asked(self, obj: PhotoRequest):
+        return obj.photos_asked
+
+    @admin.display(description=_("fee"), ordering="fee")
+    def fee_charged(self, obj: PhotoRequest):
+        return f"¥{obj.fee}"
 
     @admin.display(description=_("what the shopper wants to see"))
     def what(self, obj: PhotoRequest):
         return Truncator(obj.note).chars(120)
 
-    @admin.display(description=_("waiting"))
+    @admin.display(description=_("waiting"), ordering="requested_at")
     def waiting(self, obj: PhotoRequest):
         return timesince(obj.requested_at, timezone.now()) if obj.is_open else "—"
 
@@ -100,6 +112,11 @@ class PhotoRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a request is part of the order's record
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {"title": gettext("Photo requests to answer"), **(extra_context or {})}
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return redirect("admin:qc_photorequest_answer", object_id)
@@ -130,7 +147,9 @@ class PhotoRequestAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if to_answer and not request.user.has_perm(PERM_ANSWER_PHOTO_REQUEST):
             raise PermissionDenied
-        return get_object_or_404(PhotoRequest.objects.select_related("order", "inspection", "requested_by"), pk=pk)
+        return get_object_or_404(
+            PhotoRequest.objects.select_related("order", "inspection", "requested_by", "answered_by"), pk=pk
+        )
 
     def _back(self, photo_request: PhotoRequest):
         return redirect("admin:qc_photorequest_answer", photo_request.pk)

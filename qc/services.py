@@ -486,7 +486,7 @@ def photo_request_create(
             body="\n\n".join(
                 [
                     _(
-                        "Our inspectors answer by %(due)s. Until then your decision deadline is paused, and "
+                        "Our inspectors answer by %(due)s, and your decision deadline is paused until then: "
                         "the time you wait is added to it."
                     )
                     % {"due": date_format(timezone.localtime(request.due_at), "DATETIME_FORMAT")},

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdminMixin
@@ -33,6 +34,18 @@ class ReturnRequestInline(ReadOnlyAdminMixin, admin.StackedInline):
         return format_html("<ul>{}</ul><strong>{} ¥{}</strong>", lines, _("Total"), obj.quote["total"])
 
 
+def discount_summary(discount: DiscountRequest) -> str:
+    """The negotiation in one sentence, for the staff recording the seller's answer."""
+    asked = gettext("The shopper asks ¥%(amount)s back to keep the item.") % {"amount": discount.asked_amount}
+    if discount.reason:
+        asked += " " + gettext("Their note: “%(note)s”") % {"note": discount.reason}
+    if discount.counter_amount is not None:
+        asked += " " + gettext("The seller offered ¥%(amount)s; the shopper has not answered yet.") % {
+            "amount": discount.counter_amount
+        }
+    return asked
+
+
 class DiscountRequestInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Keep-at-a-discount negotiations of the order; the buttons above record the seller's answer."""
 
@@ -55,6 +68,14 @@ class RefundsOrderAdminMixin:
 
     def get_inlines(self, request, obj):
         return [*super().get_inlines(request, obj), ReturnRequestInline, DiscountRequestInline]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # While a discount is negotiated, what the shopper asked is said next to the buttons.
+        if obj is not None and obj.status in (Order.Status.DISCOUNT_REQUESTED, Order.Status.DISCOUNT_OFFERED):
+            discount = selectors.open_discount_request(order=obj)
+            if discount is not None:
+                context["order_actions_note"] = discount_summary(discount)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def action_initial(self, obj: Order, name: str) -> dict:
         if name == "replacement_shipped":

@@ -51,11 +51,16 @@ def order_decision_section(*, order: Order, user: "User") -> PageSection | None:
     return PageSection("refunds/order_actions.html", context)
 
 
+def open_discount_request(*, order: Order) -> DiscountRequest | None:
+    """The discount being negotiated for the order, if any."""
+    return order.discount_requests.filter(status__in=DiscountRequest.OPEN).order_by("-number").first()
+
+
 def order_discount_section(*, order: Order, user: "User") -> PageSection | None:
     """The order page's discount panel: the negotiation while it runs (the shopper's ask, the
     seller's counter-offer to answer), or the discount the shopper kept the item for (one query)."""
     if order.status in (Order.Status.DISCOUNT_REQUESTED, Order.Status.DISCOUNT_OFFERED):
-        request = order.discount_requests.filter(status__in=DiscountRequest.OPEN).order_by("-number").first()
+        request = open_discount_request(order=order)
     elif order.status == Order.Status.STORED:
         request = order.discount_requests.filter(status=DiscountRequest.Status.ACCEPTED).order_by("-number").first()
     else:

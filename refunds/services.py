@@ -19,7 +19,7 @@ from orders.services import OrderActionError, QuoteChanged
 
 from .models import DiscountRequest, ReturnRequest
 from .quotes import Quote, discount_limit, exchange_quote, refused_exchange_quote
-from .selectors import order_quote_exchange, order_quote_refund
+from .selectors import open_discount_request, order_quote_exchange, order_quote_refund
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -384,7 +384,7 @@ def _checked_discount(locked: Order, amount: Decimal | None, *, asked: Decimal |
 def _open_discount(locked: Order, name: str, by: "User") -> DiscountRequest:
     """The discount being negotiated, once transition `name` is known to be allowed."""
     orders.order_check_transition(order=locked, name=name, by=by)
-    request = locked.discount_requests.filter(status__in=DiscountRequest.OPEN).order_by("-number").first()
+    request = open_discount_request(order=locked)
     if request is None:
         raise OrderActionError(_("This order has no open discount request."))
     return request

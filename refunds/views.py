@@ -149,7 +149,7 @@ def order_discount_withdraw(request, number: str):
         return order_refused(request, number=number, error=error)
     messages.success(
         request,
-        _("Back to your choices: keep, return or exchange the item before %(deadline)s.")
+        _("Back to your choices: you have until %(deadline)s to keep, return or exchange the item.")
         % {"deadline": deadline_display(order)},
     )
     return redirect(order)

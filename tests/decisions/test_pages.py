@@ -247,7 +247,7 @@ def test_the_shopper_declines_a_counter_offer_and_is_back_to_the_choices(shopper
         follow=True,
     )
 
-    assert any(m.startswith("Back to your choices: keep, return or exchange") for m in _messages(response))
+    assert any(m.startswith("Back to your choices: you have until") for m in _messages(response))
     assert "Your decision" in response.text
     assert DiscountRequest.objects.get().status == "declined"
 
@@ -366,6 +366,7 @@ def test_support_records_the_sellers_counter_offer_in_the_order_admin(support_cl
     refunds.order_request_discount(order=failed, by=shopper, amount=D("30"))
     change = support_client.get(reverse("admin:orders_order_change", args=[failed.pk])).text
     assert "Seller counter-offers" in change and "Seller accepts the discount" in change
+    assert "The shopper asks ¥30.00 back to keep the item." in change
     url = reverse("admin:orders_order_transition", args=[failed.pk, "counter_discount"])
 
     bad = support_client.post(url, {"expected_status": S.DISCOUNT_REQUESTED, "amount": "1e999999"}, follow=True)
@@ -433,5 +434,5 @@ def test_the_staff_pages_of_the_decision_tools_run_a_pinned_number_of_queries(
     order, _d = refunds.order_request_discount(order=request.order, by=shopper, amount=D("30"))
     get_in_queries(support_client, reverse("admin:refunds_discountrequest_changelist"), 7, django_assert_num_queries)
     get_in_queries(
-        support_client, reverse("admin:orders_order_change", args=[order.pk]), 12, django_assert_num_queries
+        support_client, reverse("admin:orders_order_change", args=[order.pk]), 13, django_assert_num_queries
     )
