@@ -29,6 +29,16 @@ def fits_a_phone(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
+def touch_targets_are_big_enough(area) -> None:
+    """Every button, link and field of `area` is at least 44 x 44 CSS pixels."""
+    small = area.locator("button, a, summary, input:not([type=hidden]), textarea").evaluate_all(
+        "nodes => nodes.filter(n => n.offsetParent !== null)"
+        ".map(n => [n.outerHTML.slice(0, 60), n.getBoundingClientRect()])"
+        ".filter(([_, r]) => r.height < 44 || r.width < 44)"
+    )
+    assert small == [], small
+
+
 @pytest.fixture
 def failed(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -50,7 +60,9 @@ def test_a_shopper_asks_for_more_photos_and_an_inspector_answers(page, staff_pag
     log_in(page, "buyer@example.com", PASSWORD)
     page.goto(failed.get_absolute_url())
     panel = page.locator("#photo-requests")
-    panel.get_by_text("Ask for more photos or measurements").click()  # the form folds open
+    panel.locator("summary").focus()  # the form folds open from the keyboard
+    page.keyboard.press("Enter")
+    touch_targets_are_big_enough(panel)
     panel.get_by_label("What do you want to see?").fill("The stitching on the left sleeve, and the chest width")
     panel.get_by_label("How many photos or measurements?").fill("2")
     assert "Free: your first request for this order." in panel.inner_text()
@@ -107,6 +119,7 @@ def test_a_shopper_keeps_a_failed_item_for_a_counter_offer(page, staff_page, fai
     page.goto(failed.get_absolute_url())
     option = page.locator(".decision__option--discount")
     assert "At most ¥129.00." in option.inner_text()
+    touch_targets_are_big_enough(option)
     no_axe_violations(page)
     option.get_by_label("Amount to ask back (CNY)").fill("30")
     option.get_by_label("Note for the seller (optional)").fill("The stain is small; I would keep it.")
@@ -124,6 +137,7 @@ def test_a_shopper_keeps_a_failed_item_for_a_counter_offer(page, staff_page, fai
     # The shopper accepts it, and the credit is on the statement.
     page.reload()
     assert page.get_by_text("Seller's counter-offer: your answer").first.is_visible()
+    touch_targets_are_big_enough(page.locator(".discount"))
     fits_a_phone(page)
     no_axe_violations(page)
     page.get_by_role("button", name="Accept ¥18.50 and keep it").click()
