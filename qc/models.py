@@ -23,7 +23,6 @@ PERM_ADD_PHOTO = "qc.add_qcphoto"
 PERM_VIEW_QUEUE = "qc.view_qcqueueitem"
 # Answering a shopper's photo request (adding to a completed round), declared in PhotoRequest.Meta.
 PERM_ANSWER_PHOTO_REQUEST = "qc.answer_photorequest"
-PERM_VIEW_PHOTO_REQUEST = "qc.view_photorequest"
 RENDITIONS = ("full", "display", "thumb")
 
 

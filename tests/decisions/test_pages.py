@@ -77,6 +77,16 @@ def test_a_shopper_asks_for_photos_and_sees_the_request_waiting(shopper_client, 
     assert "Ask for more photos or measurements" not in response.text  # one request at a time
 
 
+def test_the_order_list_says_the_deadline_is_paused(shopper_client, failed):
+    assert "Decide within" in shopper_client.get(reverse("orders:list")).text
+    ask(failed)
+
+    page = shopper_client.get(reverse("orders:list")).text
+
+    assert "Decision deadline paused while we take your photos" in page
+    assert "Decide within" not in page
+
+
 def test_sending_the_same_page_twice_makes_one_request(shopper_client, failed):
     url = reverse("qc_orders:photo_request", args=[failed.number])
     first = shopper_client.post(url, photo_form(failed))
