@@ -96,8 +96,10 @@ FORM_RENDERER = "cssbuy_qc.forms.SiteFormRenderer"
 # own from its selectors, `(*, order, user) -> common.pages.PageSection | None`.
 ORDER_PAGE_SECTIONS = [
     "qc.selectors.order_qc_section",
+    "qc.selectors.order_photo_request_section",
     "orders.selectors.order_payment_section",
     "refunds.selectors.order_decision_section",
+    "refunds.selectors.order_discount_section",
     "tickets.selectors.order_ticket_section",
 ]
 
@@ -238,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_unsent_notifications",
         "schedule": timedelta(minutes=1),
     },
+    "qc-expire-photo-requests": {
+        "task": "qc.tasks.expire_unanswered_photo_requests",
+        "schedule": timedelta(minutes=5),
+    },
     "qc-renditions-sweep": {
         "task": "qc.tasks.sweep_missing_renditions",
         "schedule": timedelta(minutes=5),
@@ -353,6 +359,12 @@ QC_REMINDER_HOURS = env.int("QC_REMINDER_HOURS", default=24)
 SELLER_RESPONSE_HOURS = env.int("SELLER_RESPONSE_HOURS", default=72)
 RETURN_SHIPPING_FEE = Decimal(env("RETURN_SHIPPING_FEE", default="15.00"))
 NOTIFICATION_RESEND_AFTER_MINUTES = env.int("NOTIFICATION_RESEND_AFTER_MINUTES", default=2)
+# Extra photos or measurements a shopper asks for on a QC round: the first request of an order
+# is free, later ones cost EXTRA_PHOTO_FEE per photo asked, refunded if not answered within
+# EXTRA_PHOTO_HOURS; one request asks for at most EXTRA_PHOTO_MAX photos.
+EXTRA_PHOTO_FEE = Decimal(env("EXTRA_PHOTO_FEE", default="2.00"))
+EXTRA_PHOTO_HOURS = env.int("EXTRA_PHOTO_HOURS", default=48)
+EXTRA_PHOTO_MAX = env.int("EXTRA_PHOTO_MAX", default=10)
 
 # Support tickets: the first-response clock, the quiet period before a resolved ticket closes
 # itself, and the limits of attachments (images are limited by the QC upload rules).

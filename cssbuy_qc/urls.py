@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
     path("orders/", include("refunds.order_urls")),
+    path("orders/", include("qc.order_urls")),
     path("balance/", include("ledger.urls")),
     path("notifications/", include("notifications.urls")),
     path("qc/", include("qc.urls")),

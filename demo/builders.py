@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import INSPECTORS, SUPPORT
+from demo.decisions import seed_photo_requests
 from demo.qc import seed_qc
 from demo.tickets import seed_tickets
 from ledger import services as ledger
@@ -52,7 +53,20 @@ PATHS: dict[str, list[str]] = {
         "seller_refused",
     ],
     S.CANCELLED: ["pay", "cancel"],
+    S.DISCOUNT_REQUESTED: ["pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_discount"],
+    S.DISCOUNT_OFFERED: [
+        "pay", "purchase", "ship_to_warehouse", "receive", "fail_qc", "request_discount", "counter_discount",
+    ],
 }  # fmt: skip
+
+# More orders of the demo shopper, for the decision tools (demo.decisions adds the photo
+# requests once the QC rounds exist): name -> steps.
+STORIES: dict[str, list[str]] = {
+    "photos_open": PATHS[S.QC_FAILED],
+    "photos_answered": PATHS[S.QC_FAILED],
+    "photos_refunded": PATHS[S.QC_FAILED],
+    "discount_accepted": [*PATHS[S.DISCOUNT_REQUESTED], "accept_discount"],
+}
 
 PRODUCTS = [
     ("Oversized wool-blend coat, charcoal", "L", "389.00", "12.00", "Jiangnan Outerwear"),
@@ -89,6 +103,7 @@ def _user(email: str, *, staff: bool = False, superuser: bool = False, group: st
 def _step(name: str, order: Order, *, shopper: User, staff: User, inspector: User) -> Order:
     """Take `order` one step further through the real service; return the fresh order."""
     exchange_price = (order.unit_price + Decimal("10.00")) if order.pk % 2 else None
+    discount = (order.items_total * Decimal("0.15")).quantize(Decimal("1"))  # 15 % of the item price
     calls = {
         "pay": lambda: services.order_pay(order=order, by=shopper),
         "cancel": lambda: services.order_cancel(order=order, by=shopper, note="Changed my mind about the colour."),
@@ -114,6 +129,13 @@ def _step(name: str, order: Order, *, shopper: User, staff: User, inspector: Use
         "replacement_shipped": lambda: refunds.exchange_replacement_shipped(
             order=order, by=staff, tracking=f"ZT{order.pk:010d}"
         )[0],
+        "request_discount": lambda: refunds.order_request_discount(
+            order=order, by=shopper, amount=discount, reason="The stain is small; I would keep it for a discount."
+        )[0],
+        "counter_discount": lambda: refunds.discount_counter(
+            order=order, by=staff, amount=(discount / 2).quantize(Decimal("1"))
+        )[0],
+        "accept_discount": lambda: refunds.discount_accept(order=order, by=staff)[0],
     }
     return calls[name]()
 
@@ -131,12 +153,16 @@ def _backdate(order: Order, start) -> None:
         Order.objects.filter(pk=order.pk).update(decision_deadline=timezone.now() + timedelta(hours=100))
 
 
-def _orders_for(shopper: User, statuses: list[str], *, staff: User, inspector: User, offset: int) -> None:
+def _orders_for(shopper: User, paths: list[str], *, staff: User, inspector: User, offset: int) -> dict[str, Order]:
+    """One order per name of `paths` (a status of PATHS or a story of STORIES), taken along its
+    steps; returns them by name."""
+    steps = {**PATHS, **STORIES}
+    made = {}
     now = timezone.now()
     ledger.wallet_topup(
         user=shopper, amount=Decimal("8000.00"), by=staff, reason="Alipay transfer 2026-11", token=f"demo-{shopper.pk}"
     )
-    for i, status in enumerate(statuses):
+    for i, name in enumerate(paths):
         title, option, price, shipping, seller = PRODUCTS[(i + offset) % len(PRODUCTS)]
         order = services.order_place(
             shopper=shopper,
@@ -148,9 +174,11 @@ def _orders_for(shopper: User, statuses: list[str], *, staff: User, inspector: U
             domestic_shipping=Decimal(shipping),
             seller_name=seller,
         )
-        for name in PATHS[status]:
-            order = _step(name, order, shopper=shopper, staff=staff, inspector=inspector)
-        _backdate(order, now - timedelta(days=len(PATHS[status]) + 1, hours=i))
+        for step in steps[name]:
+            order = _step(step, order, shopper=shopper, staff=staff, inspector=inspector)
+        _backdate(order, now - timedelta(days=len(steps[name]) + 1, hours=i))
+        made[name] = order
+    return made
 
 
 @transaction.atomic
@@ -171,13 +199,16 @@ def _seed() -> bool:
     support = _user("support@example.com", staff=True, group=SUPPORT)
     _user("admin@example.com", superuser=True)
     created = False
+    stories: dict[str, Order] = {}
     if not Order.objects.filter(shopper=shopper).exists():
-        _orders_for(shopper, list(PATHS), staff=support, inspector=inspector, offset=0)
+        stories = _orders_for(shopper, [*PATHS, *STORIES], staff=support, inspector=inspector, offset=0)
         created = True
     if not Order.objects.filter(shopper=shopper2).exists():
         statuses = [S.PAID, S.QC_FAILED, S.STORED, S.RETURNING]
         _orders_for(shopper2, statuses, staff=support, inspector=inspector, offset=7)
         created = True
     created |= seed_qc(inspector=inspector)
+    if stories:
+        seed_photo_requests(stories, shopper=shopper, inspector=inspector)
     created |= seed_tickets(shopper=shopper, shopper2=shopper2, support=support)
     return created

@@ -122,6 +122,13 @@ class LedgerTransaction(models.Model):
         EXCHANGE_CREDIT = "exchange_credit", _("Exchange price difference refunded")
         ADJUSTMENT = "adjustment", _("Adjustment")
         REVERSAL = "reversal", _("Reversal")
+        DISCOUNT = "discount", _("Partial refund (kept at a discount)")
+        PHOTO_FEE = "photo_fee", _("Extra photo fee")
+        PHOTO_FEE_REFUND = "photo_fee_refund", _("Extra photo fee refunded")
+
+    # Service fees charged about an order that are not part of what was paid for the goods:
+    # they are neither refundable with the order nor count as refunds of it.
+    SERVICE_FEE_KINDS = (Kind.PHOTO_FEE, Kind.PHOTO_FEE_REFUND)
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)

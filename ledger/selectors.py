@@ -16,10 +16,13 @@ def wallet_balance(*, user: "User") -> "Decimal":
 
 
 def order_refundable(*, order_id: int) -> "Decimal":
-    """What the shopper paid for this order and has not had back yet."""
-    total = Entry.objects.filter(transaction__order_id=order_id, account__kind=Account.Kind.WALLET).aggregate(
-        total=Sum("amount")
-    )["total"]
+    """What the shopper paid for this order and has not had back yet (returns, compensation,
+    discounts...). Service fees about the order (extra photos) are settled on their own."""
+    total = (
+        Entry.objects.filter(transaction__order_id=order_id, account__kind=Account.Kind.WALLET)
+        .exclude(transaction__kind__in=LedgerTransaction.SERVICE_FEE_KINDS)
+        .aggregate(total=Sum("amount"))["total"]
+    )
     return max(-(total or ZERO), ZERO)
 
 

@@ -16,6 +16,8 @@ class Event(models.TextChoices):
     REFUND_CREDITED = "refund_credited", _("Refund credited")
     EXCHANGE_UPDATE = "exchange_update", _("Exchange updates")
     TICKET_REPLY = "ticket_reply", _("Support ticket replies")
+    PHOTO_REQUEST = "photo_request", _("Extra photos and measurements you asked for")
+    DISCOUNT_UPDATE = "discount_update", _("Discount negotiations with the seller")
 
 
 class NotificationQuerySet(models.QuerySet):

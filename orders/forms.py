@@ -68,3 +68,4 @@ class StaffTransitionForm(ExpectedStatusForm):
     tracking = forms.CharField(required=False)
     note = forms.CharField(required=False)
     price = MoneyField(label=_("Confirmed new unit price (CNY)"), required=False, allow_zero=False)
+    amount = MoneyField(label=_("Amount (CNY)"), required=False, allow_zero=False)

@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -66,8 +67,10 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         AWAITING_REPLACEMENT = "awaiting_replacement", _("Replacement on its way")
         RETURN_REFUSED = "return_refused", _("Seller refused, support is on it")
         CANCELLED = "cancelled", _("Cancelled")
+        DISCOUNT_REQUESTED = "discount_requested", _("Discount asked: waiting for the seller")
+        DISCOUNT_OFFERED = "discount_offered", _("Seller's counter-offer: your answer")
 
-    NEEDS_ACTION = frozenset({Status.PENDING_PAYMENT, Status.QC_FAILED})
+    NEEDS_ACTION = frozenset({Status.PENDING_PAYMENT, Status.QC_FAILED, Status.DISCOUNT_OFFERED})
     DONE = frozenset({Status.STORED, Status.REFUNDED, Status.CANCELLED})
 
     number = models.CharField(_("order number"), max_length=16, unique=True, default=new_order_number, editable=False)
@@ -98,6 +101,11 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         help_text=_("End of the window to keep, return or exchange after QC."),
     )
     decision_reminded_at = models.DateTimeField(_("decision reminder sent"), null=True, blank=True)
+    # The decision clock stops while the shopper waits for us (extra photos) or the seller (a
+    # discount): `decision_pauses` counts the reasons, and when the last one ends the deadline
+    # moves by the time since `decision_paused_at`.
+    decision_paused_at = models.DateTimeField(_("decision clock paused since"), null=True, blank=True)
+    decision_pauses = models.PositiveSmallIntegerField(_("reasons the decision clock is paused"), default=0)
     status = FSMField(_("status"), max_length=32, choices=Status, default=Status.PENDING_PAYMENT, protected=True)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
@@ -116,6 +124,11 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             models.CheckConstraint(condition=models.Q(unit_price__gt=0), name="order_unit_price_positive"),
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="order_quantity_positive"),
             models.CheckConstraint(condition=models.Q(domestic_shipping__gte=0), name="order_shipping_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(decision_pauses=0, decision_paused_at__isnull=True)
+                | models.Q(decision_pauses__gt=0, decision_paused_at__isnull=False),
+                name="order_decision_pause_has_a_start",
+            ),
         ]
         permissions = [
             ("purchase_order", _("Can purchase orders and record domestic shipping")),
@@ -166,8 +179,41 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def is_done(self) -> bool:
         return self.status in self.DONE
 
+    @property
+    def decision_paused(self) -> bool:
+        return self.decision_pauses > 0
+
     def decision_window_open(self) -> bool:
-        return self.decision_deadline is not None and timezone.now() < self.decision_deadline
+        """Whether the shopper may still decide: before the deadline, or at any time while the
+        clock is paused (the deadline then moves on when the pause ends)."""
+        if self.decision_deadline is None:
+            return False
+        return self.decision_paused or timezone.now() < self.decision_deadline
+
+    def pause_decision(self) -> None:
+        """Stop the decision clock (in memory; the caller saves). Pauses nest: the clock runs
+        again when each has been resumed."""
+        if not self.decision_paused:
+            self.decision_paused_at = timezone.now()
+        self.decision_pauses += 1
+
+    def resume_decision(self) -> timedelta:
+        """End one pause (in memory; the caller saves). When it was the last, the deadline moves
+        by the time the clock stood still, which is returned (zero while another pause holds):
+        the time left is what it was when the clock stopped, so a reminder sent before still
+        stands."""
+        if not self.decision_paused:
+            return timedelta(0)
+        self.decision_pauses -= 1
+        if self.decision_paused:
+            return timedelta(0)
+        now = timezone.now()
+        stood_still = now - self.decision_paused_at
+        self.decision_paused_at = None
+        if self.decision_deadline is None:
+            return timedelta(0)
+        self.decision_deadline += stood_still
+        return stood_still
 
     # --- Transitions: state changes only. Services add saving, events, money, notifications.
 
@@ -254,6 +300,73 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     )
     def request_exchange(self) -> None:
         pass
+
+    # Keep it at a discount: the shopper asks the seller for part of the price back; support
+    # records the seller's answer. The decision clock stands still while the seller is asked.
+    @transition(
+        status,
+        Status.QC_FAILED,
+        Status.DISCOUNT_REQUESTED,
+        conditions=[decision_window_open],
+        permission=is_shopper,
+        custom={"label": _("Keep it at a discount")},
+    )
+    def request_discount(self) -> None:
+        self.pause_decision()
+
+    @transition(
+        status,
+        Status.DISCOUNT_REQUESTED,
+        Status.DISCOUNT_OFFERED,
+        permission=PERM_RETURNS,
+        custom={"label": _("Seller counter-offers"), "needs": ("amount",)},
+    )
+    def counter_discount(self) -> None:
+        pass
+
+    @transition(
+        status,
+        Status.DISCOUNT_REQUESTED,
+        Status.STORED,
+        permission=PERM_RETURNS,
+        custom={"label": _("Seller accepts the discount")},
+    )
+    def accept_discount(self) -> None:
+        self._kept_at_discount()
+
+    @transition(
+        status,
+        Status.DISCOUNT_OFFERED,
+        Status.STORED,
+        permission=is_shopper,
+        custom={"label": _("Accept the counter-offer")},
+    )
+    def accept_counter_offer(self) -> None:
+        self._kept_at_discount()
+
+    @transition(
+        status,
+        Status.DISCOUNT_REQUESTED,
+        Status.QC_FAILED,
+        permission=PERM_RETURNS,
+        custom={"label": _("Seller refuses the discount"), "needs": ("note",)},
+    )
+    def refuse_discount(self) -> None:
+        self.resume_decision()
+
+    @transition(
+        status,
+        [Status.DISCOUNT_REQUESTED, Status.DISCOUNT_OFFERED],
+        Status.QC_FAILED,
+        permission=is_shopper,
+        custom={"label": _("Back to the other choices")},
+    )
+    def withdraw_discount(self) -> None:
+        self.resume_decision()
+
+    def _kept_at_discount(self) -> None:
+        self.resume_decision()
+        self.decision_deadline = None  # kept for a partial refund: no change-of-mind return after
 
     @transition(status, Status.QC_FAILED, Status.STORED, custom={"label": _("Close decision window")})
     def expire_decision(self) -> None:

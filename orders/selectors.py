@@ -41,11 +41,13 @@ def order_payment_section(*, order: Order, user: "User") -> PageSection | None:
 
 
 def orders_due_for_reminder() -> list[int]:
-    """QC-failed orders whose deadline is within QC_REMINDER_HOURS and not yet reminded."""
+    """QC-failed orders whose deadline is within QC_REMINDER_HOURS and not yet reminded; a
+    paused decision clock (extra photos asked) is not counting down."""
     now = timezone.now()
     return list(
         Order.objects.filter(
             status=Order.Status.QC_FAILED,
+            decision_pauses=0,
             decision_reminded_at__isnull=True,
             decision_deadline__gt=now,
             decision_deadline__lte=now + timedelta(hours=settings.QC_REMINDER_HOURS),
@@ -54,8 +56,9 @@ def orders_due_for_reminder() -> list[int]:
 
 
 def orders_with_expired_decision() -> list[int]:
+    """QC-failed orders whose decision clock ran out (a paused one stands still)."""
     return list(
-        Order.objects.filter(status=Order.Status.QC_FAILED, decision_deadline__lte=timezone.now()).values_list(
-            "pk", flat=True
-        )
+        Order.objects.filter(
+            status=Order.Status.QC_FAILED, decision_pauses=0, decision_deadline__lte=timezone.now()
+        ).values_list("pk", flat=True)
     )

@@ -142,6 +142,29 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
             _("“%(product)s” is back in the warehouse"),
             _("The return could not be completed; the item is stored for you. Contact support with any question."),
         ),
+        "counter_discount": (
+            Event.DISCOUNT_UPDATE,
+            _("The seller made a counter-offer for “%(product)s”"),
+            _("Accept it to keep the item, or go back to keeping, returning or exchanging it."),
+        ),
+        "accept_discount": (
+            Event.REFUND_CREDITED,
+            _("The seller accepted your discount on “%(product)s”"),
+            _("You keep the item; it is stored in the warehouse."),
+        ),
+        "accept_counter_offer": (
+            Event.REFUND_CREDITED,
+            _("Discount on order %(number)s credited"),
+            _("You keep the item; it is stored in the warehouse."),
+        ),
+        "refuse_discount": (
+            Event.DISCOUNT_UPDATE,
+            _("The seller refused a discount on “%(product)s”"),
+            _(
+                "The time spent asking was added to your decision window: you have until %(deadline)s to keep, "
+                "return or exchange the item."
+            ),
+        ),
         "cancel": (Event.ORDER_CANCELLED, _("Order %(number)s was cancelled"), ""),
         "mark_out_of_stock": (
             Event.ORDER_CANCELLED,
@@ -156,11 +179,13 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
         "number": order.number,
         "product": order.product_title,
         "tracking": order.return_tracking if name == "ship_return" else order.domestic_tracking,
-        "deadline": date_format(timezone.localtime(order.decision_deadline), "DATETIME_FORMAT")
-        if order.decision_deadline
-        else "",
+        "deadline": deadline_display(order),
     }
     return event, title % values, body % values
+
+
+# Transitions a shopper runs that still earn them a notification: the record of money moved.
+RECEIPTS = frozenset({"pay", "accept_counter_offer"})
 
 
 def _locked_row(pk: int) -> Order | None:
@@ -221,9 +246,9 @@ def order_apply_transition(
         shopper_visible=shopper_visible,
     )
     notice = _notice(locked, name, from_status)
-    # Shoppers are not told what they just did themselves, except for the payment receipt
-    # (DESIGN section 8: "order paid").
-    acted_by_shopper = by is not None and by.pk == locked.shopper_id and name != "pay"
+    # Shoppers are not told what they just did themselves, except when money moved: the payment
+    # receipt (DESIGN section 8: "order paid") and the credit of a counter-offer they accepted.
+    acted_by_shopper = by is not None and by.pk == locked.shopper_id and name not in RECEIPTS
     if notice and not acted_by_shopper:
         kind, title, body = notice
         notify(
@@ -234,6 +259,39 @@ def order_apply_transition(
             link=locked.get_absolute_url(),
         )
     return event
+
+
+def order_record_event(
+    *, locked: Order, name: str, by: "User | None", note: str, shopper_visible: bool = True
+) -> OrderEvent:
+    """A timeline line that is not a status change (a photo request, its answer...), written in
+    the unit of work of a row from `order_locked`. `name` says what happened, like a transition's."""
+    return OrderEvent.objects.create(
+        order=locked, transition=name, actor=by, note=note, shopper_visible=shopper_visible
+    )
+
+
+def order_pause_decision(*, locked: Order) -> Order:
+    """Stop the decision clock of a row from `order_locked` until `order_resume_decision`
+    (pauses nest). The expiry and reminder jobs leave a paused order alone."""
+    locked.pause_decision()
+    locked.save(update_fields=["decision_paused_at", "decision_pauses"])
+    return locked
+
+
+def order_resume_decision(*, locked: Order) -> timedelta:
+    """End one pause of a row from `order_locked`; return how far the deadline moved (the time
+    the clock stood still, once no other pause holds it)."""
+    moved = locked.resume_decision()
+    locked.save(update_fields=["decision_paused_at", "decision_pauses", "decision_deadline"])
+    return moved
+
+
+def deadline_display(order: Order) -> str:
+    """The order's decision deadline as the shopper reads it (in the current time zone)."""
+    if order.decision_deadline is None:
+        return ""
+    return date_format(timezone.localtime(order.decision_deadline), "DATETIME_FORMAT")
 
 
 def _transition(*, order: Order, name: str, expected_status: str | None, **apply) -> Order:
@@ -418,6 +476,7 @@ def order_remind_decision(*, order_id: int) -> bool:
             order is None
             or order.status != Status.QC_FAILED
             or order.decision_reminded_at is not None
+            or order.decision_paused
             or not order.decision_window_open()
         ):
             return False

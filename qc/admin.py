@@ -23,7 +23,11 @@ from common.pages import PageSection
 from common.uploads import ACCEPT
 from orders.models import Order
 
-from . import selectors, services
+from . import (
+    photo_request_admin,  # noqa: F401 - registers the photo request queue and its answer page
+    selectors,
+    services,
+)
 from .models import (
     PERM_ADD_INSPECTION,
     PERM_ADD_PHOTO,

@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 import pgtrigger
@@ -20,6 +21,8 @@ PERM_ADD_INSPECTION = "qc.add_inspection"
 PERM_VIEW_PHOTO = "qc.view_qcphoto"
 PERM_ADD_PHOTO = "qc.add_qcphoto"
 PERM_VIEW_QUEUE = "qc.view_qcqueueitem"
+# Answering a shopper's photo request (adding to a completed round), declared in PhotoRequest.Meta.
+PERM_ANSWER_PHOTO_REQUEST = "qc.answer_photorequest"
 RENDITIONS = ("full", "display", "thumb")
 
 
@@ -105,8 +108,9 @@ class QCPhotoQuerySet(models.QuerySet):
         return self.filter(renditions_at__isnull=True, renditions_failed_at__isnull=False)
 
     def shown(self) -> "QCPhotoQuerySet":
-        """What a QC page shows: a photo whose renditions failed is left out, not shown broken."""
-        return self.filter(renditions_failed_at__isnull=True)
+        """What a QC page shows: a photo whose renditions failed is left out, not shown broken,
+        and so is one being added in answer to a photo request until the answer is sent."""
+        return self.filter(renditions_failed_at__isnull=True).exclude(photo_request__status=PhotoRequest.Status.OPEN)
 
 
 class QCPhoto(models.Model):
@@ -145,6 +149,15 @@ class QCPhoto(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    # Set on a photo added to a completed round in answer to the shopper's request.
+    photo_request = models.ForeignKey(
+        "qc.PhotoRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="photos",
+        verbose_name=_("in answer to"),
+    )
 
     objects = QCPhotoQuerySet.as_manager()
 
@@ -156,14 +169,18 @@ class QCPhoto(models.Model):
             models.UniqueConstraint(fields=["inspection", "sha256"], name="qc_photo_unique_per_round"),
         ]
         triggers = [
-            # A completed round is evidence: its photos stay (qc_inspection is Inspection's table).
+            # A completed round is evidence: its photos stay (qc_inspection is Inspection's table),
+            # except one added in answer to a photo request that is not answered yet.
             pgtrigger.Trigger(
                 name="photos_of_completed_rounds_stay",
                 level=pgtrigger.Row,
                 when=pgtrigger.Before,
                 operation=pgtrigger.Delete,
                 func="""
-                    IF EXISTS (SELECT 1 FROM qc_inspection WHERE id = OLD.inspection_id AND result <> 'pending') THEN
+                    IF EXISTS (SELECT 1 FROM qc_inspection WHERE id = OLD.inspection_id AND result <> 'pending')
+                       AND NOT EXISTS (
+                           SELECT 1 FROM qc_photorequest WHERE id = OLD.photo_request_id AND status = 'open'
+                       ) THEN
                         RAISE EXCEPTION 'photo % belongs to a completed QC round', OLD.id
                             USING ERRCODE = 'restrict_violation';
                     END IF;
@@ -286,6 +303,15 @@ class Measurement(models.Model):
     measured_value = models.DecimalField(_("measured"), max_digits=10, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=16, default="cm")
     position = models.PositiveIntegerField(_("order"), default=0)
+    # Set on a measurement added to a completed round in answer to the shopper's request.
+    photo_request = models.ForeignKey(
+        "qc.PhotoRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="measurements",
+        verbose_name=_("in answer to"),
+    )
 
     class Meta:
         verbose_name = _("measurement")
@@ -315,3 +341,76 @@ class QCQueueItem(Order):
         proxy = True
         verbose_name = _("order awaiting QC")
         verbose_name_plural = _("QC queue")
+
+
+class PhotoRequestQuerySet(models.QuerySet):
+    def open(self) -> "PhotoRequestQuerySet":
+        return self.filter(status=PhotoRequest.Status.OPEN)
+
+
+class PhotoRequest(models.Model):
+    """A shopper's request for more photos or measurements of a completed QC round.
+
+    The first of an order is free; later ones are paid per photo asked when requesting and
+    refunded if not answered in time. While one is open the order's decision clock stands still.
+    Inspectors answer by adding photos and measurements to the round (the only way a completed
+    round changes); the shopper sees them once the answer is sent.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the inspectors")
+        ANSWERED = "answered", _("Answered")
+        EXPIRED = "expired", _("Not answered in time: refunded")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="photo_requests")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="photo_requests", verbose_name=_("QC round")
+    )
+    note = models.TextField(_("what the shopper wants to see"))
+    photos_asked = models.PositiveSmallIntegerField(_("photos or measurements asked"))
+    fee = models.DecimalField(
+        _("fee charged (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False
+    )
+    # The form's one-time token: the same form sent twice makes one request.
+    token = models.CharField(max_length=64, editable=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.OPEN, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
+    answer_note = models.TextField(_("note for the shopper"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True, editable=False)
+    expired_at = models.DateTimeField(_("refunded unanswered"), null=True, blank=True, editable=False)
+
+    objects = PhotoRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("photo request")
+        verbose_name_plural = _("photo requests")
+        ordering = ["requested_at", "id"]
+        permissions = [("answer_photorequest", _("Can answer shoppers' photo requests"))]
+        constraints = [
+            models.UniqueConstraint(fields=["order"], condition=Q(status="open"), name="qc_one_open_photo_request"),
+            models.UniqueConstraint(fields=["order", "token"], name="qc_photo_request_token_unique"),
+            models.CheckConstraint(condition=Q(photos_asked__gte=1), name="qc_photo_request_asks_something"),
+            models.CheckConstraint(condition=Q(fee__gte=0), name="qc_photo_request_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status="open", answered_at__isnull=True, expired_at__isnull=True)
+                | Q(status="answered", answered_at__isnull=False, expired_at__isnull=True)
+                | Q(status="expired", answered_at__isnull=True, expired_at__isnull=False),
+                name="qc_photo_request_times_match_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Photo request %(id)s on %(round)s") % {"id": self.pk, "round": self.inspection}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def due_at(self):
+        """When it is refunded if still unanswered."""
+        return self.requested_at + timedelta(hours=settings.EXTRA_PHOTO_HOURS)

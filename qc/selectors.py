@@ -4,17 +4,24 @@ The pages show rounds as `RoundView`s: the round with its photos numbered as sho
 defects boxed on it, and each defect with the photo it points at. Nothing is hung on the rows.
 """
 
+import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from common.pages import PageSection
+from ledger.models import ZERO, money
 from orders.models import Order
 
-from .models import PERM_VIEW_INSPECTION, PERM_VIEW_PHOTO, Defect, Inspection, Measurement, QCPhoto
+from .models import PERM_VIEW_INSPECTION, PERM_VIEW_PHOTO, Defect, Inspection, Measurement, PhotoRequest, QCPhoto
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -45,7 +52,8 @@ def _with_evidence(queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
     return queryset.prefetch_related(
         Prefetch("photos", QCPhoto.objects.shown().order_by("position", "id")),
         Prefetch("defects", Defect.objects.order_by("position", "id")),
-        "measurements",
+        # Measurements added in answer to a photo request show once the answer is sent.
+        Prefetch("measurements", Measurement.objects.exclude(photo_request__status=PhotoRequest.Status.OPEN)),
     )
 
 
@@ -107,11 +115,12 @@ def inspection_for_viewer(*, user: "User", pk: int) -> RoundView:
 
 def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
     """A photo of a completed round for its order's shopper; any photo for QC staff; else 404."""
-    queryset = QCPhoto.objects.select_related("inspection__order")
+    queryset = QCPhoto.objects.select_related("inspection__order", "photo_request")
     photo = get_object_or_404(queryset, pk=pk)
     if user.has_perm(PERM_VIEW_PHOTO):
         return photo
-    if photo.inspection.order.shopper_id == user.pk and not photo.inspection.is_open:
+    drafted = photo.photo_request_id is not None and photo.photo_request.is_open  # an answer not sent yet
+    if photo.inspection.order.shopper_id == user.pk and not photo.inspection.is_open and not drafted:
         return photo
     raise Http404
 
@@ -119,3 +128,83 @@ def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
 def qc_queue() -> QuerySet[Order]:
     """Orders waiting for QC, the longest-waiting first."""
     return Order.objects.filter(status=Order.Status.AWAITING_QC).order_by("status_changed_at", "id")
+
+
+# --- Photo requests -------------------------------------------------------------------------
+
+# Before the item reaches QC there is nothing to ask photos of.
+_BEFORE_QC = frozenset(
+    {
+        Order.Status.PENDING_PAYMENT,
+        Order.Status.PAID,
+        Order.Status.PURCHASED,
+        Order.Status.SHIPPED_TO_WAREHOUSE,
+        Order.Status.CANCELLED,
+    }
+)
+
+
+def photo_request_unit_fee(earlier: Iterable[PhotoRequest]) -> Decimal:
+    """What each photo of an order's next request costs, given its `earlier` requests: nothing
+    for the first one (a request we failed to answer in time does not use it up),
+    EXTRA_PHOTO_FEE after that."""
+    used = any(request.status != PhotoRequest.Status.EXPIRED for request in earlier)
+    return money(settings.EXTRA_PHOTO_FEE) if used else ZERO
+
+
+def photo_requests_for_order(*, order: Order) -> list[PhotoRequest]:
+    """The order's photo requests, oldest first, each with its round and how many photos and
+    measurements answered it (one query)."""
+    return list(
+        order.photo_requests.select_related("inspection")
+        .annotate(
+            photo_count=Count("photos", distinct=True),
+            measurement_count=Count("measurements", distinct=True),
+        )
+        .order_by("requested_at", "id")
+    )
+
+
+def order_photo_request_section(*, order: Order, user: "User") -> PageSection | None:
+    """The order page's "more photos" panel: the shopper's requests and their answers, and the
+    form to ask, while a decision is open on a completed round (one query, two with the form)."""
+    if order.status in _BEFORE_QC:
+        return None
+    requests = photo_requests_for_order(order=order)
+    asking_open = order.status in (Order.Status.QC_FAILED, Order.Status.STORED) and order.decision_window_open()
+    latest = None
+    if asking_open and not any(request.is_open for request in requests):
+        latest = order.inspections.exclude(result=Inspection.Result.PENDING).order_by("-round_number").first()
+    if latest is None and not requests:
+        return None
+    context = {
+        "photo_requests": requests,
+        "photo_round": latest,
+        "unit_fee": photo_request_unit_fee(requests),
+        "max_photos": settings.EXTRA_PHOTO_MAX,
+        "answer_hours": settings.EXTRA_PHOTO_HOURS,
+        # One per page shown: the same form sent twice makes one request.
+        "form_token": secrets.token_urlsafe(16) if latest else "",
+    }
+    return PageSection("qc/components/photo_requests.html", context)
+
+
+def photo_requests_past_due() -> list[int]:
+    """Open photo requests older than EXTRA_PHOTO_HOURS, oldest first."""
+    cutoff = timezone.now() - timedelta(hours=settings.EXTRA_PHOTO_HOURS)
+    return list(
+        PhotoRequest.objects.open()
+        .filter(requested_at__lte=cutoff)
+        .order_by("requested_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def photo_requests_to_answer() -> QuerySet[PhotoRequest]:
+    """The inspectors' queue of photo requests: open ones, the oldest first, with what the list
+    shows already joined."""
+    return (
+        PhotoRequest.objects.open()
+        .select_related("order", "inspection", "requested_by")
+        .order_by("requested_at", "id")
+    )

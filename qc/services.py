@@ -7,14 +7,20 @@ QC row with consequences (order status, stored files, notifications).
 import hashlib
 import logging
 import re
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -22,12 +28,30 @@ from common.files import delete_stored_files
 from common.images import PILLOW_ERRORS
 from common.publishing import publish, publish_soon
 from common.uploads import validate_image
+from ledger.models import Account, LedgerTransaction, money
+from ledger.selectors import posted_transaction
+from ledger.services import ledger_post, platform_account, wallet_for
+from notifications.models import Event
+from notifications.services import notify
 from orders.models import Order
-from orders.services import OrderActionError, order_fail_qc, order_pass_qc, order_receive
+from orders.services import (
+    OrderActionError,
+    OrderChangedMeanwhile,
+    QuoteChanged,
+    deadline_display,
+    order_fail_qc,
+    order_locked,
+    order_pass_qc,
+    order_pause_decision,
+    order_receive,
+    order_record_event,
+    order_resume_decision,
+)
 
 from .exceptions import QCError, UnreadablePhoto
 from .images import make_renditions
-from .models import PERM_COMPLETE, Defect, Inspection, QCPhoto
+from .models import PERM_COMPLETE, Defect, Inspection, Measurement, PhotoRequest, QCPhoto
+from .selectors import photo_request_unit_fee
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -234,9 +258,38 @@ def photo_add(
 
     A refused file raises ValidationError (or QCError) and leaves no row and no file.
     """
-    image = validate_image(uploaded_file)  # before anything is stored
     if not inspection.is_open:
+        validate_image(uploaded_file)  # a bad file is refused as such, whatever else is wrong
         raise QCError(_("This QC round is complete; its photos cannot change."))
+
+    def round_still_open() -> None:
+        # The round is locked: it cannot be completed while its photo is being added.
+        if not Inspection.objects.select_for_update().get(pk=inspection.pk).is_open:
+            raise QCError(_("This QC round is complete; its photos cannot change."))
+
+    return _photo_store(
+        inspection=inspection,
+        uploaded_file=uploaded_file,
+        by=by,
+        caption=caption,
+        renditions_in_background=renditions_in_background,
+        check=round_still_open,
+    )
+
+
+def _photo_store(
+    *,
+    inspection: Inspection,
+    uploaded_file: File,
+    by: "User",
+    caption: str,
+    renditions_in_background: bool,
+    check: Callable[[], None],
+    photo_request: "PhotoRequest | None" = None,
+) -> QCPhoto:
+    """Validate and store one photo of `inspection`; `check` runs first in the transaction,
+    takes the lock that lets the photo in, and raises QCError if it may not be added."""
+    image = validate_image(uploaded_file)  # before anything is stored
     digest = hashlib.sha256(image.content).hexdigest()
     if QCPhoto.objects.filter(inspection=inspection, sha256=digest).exists():
         raise ValidationError(_("This photo is already in this QC round."), code="duplicate")
@@ -249,13 +302,12 @@ def photo_add(
         sha256=digest,
         caption=caption,
         uploaded_by=by,
+        photo_request=photo_request,
     )
     stored: list[str] = []
     try:
         with transaction.atomic():
-            # The round is locked: it cannot be completed while its photo is being added.
-            if not Inspection.objects.select_for_update().get(pk=inspection.pk).is_open:
-                raise QCError(_("This QC round is complete; its photos cannot change."))
+            check()
             last = inspection.photos.aggregate(last=Max("position"))["last"]
             photo.position = 0 if last is None else last + 1
             photo.original.save(f"original.{image.extension}", ContentFile(image.content), save=False)
@@ -331,3 +383,306 @@ def photo_delete(*, photo: QCPhoto) -> list[Defect]:
         photo.delete()
         transaction.on_commit(partial(delete_stored_files, names))
     return list(Defect.objects.filter(pk__in=cleared).order_by("position", "id"))
+
+
+# --- Photo requests: the shopper asks for more photos or measurements of a completed round ----
+
+
+def _latest_completed_round(order: Order) -> Inspection | None:
+    return order.inspections.exclude(result=Result.PENDING).order_by("-round_number").first()
+
+
+def _clean_request(note: str, photos: int) -> str:
+    note = " ".join((note or "").split())
+    if not note:
+        raise QCError(_("Say what you want to see, like “the stitching on the left sleeve” or “chest width”."))
+    if not 1 <= photos <= settings.EXTRA_PHOTO_MAX:
+        raise QCError(_("Ask for 1 to %(max)s photos or measurements at a time.") % {"max": settings.EXTRA_PHOTO_MAX})
+    return note
+
+
+def photo_request_create(
+    *,
+    order: Order,
+    by: "User",
+    note: str,
+    photos: int,
+    token: str,
+    inspection_id: int | None = None,
+    expected_unit_fee: Decimal | None = None,
+    expected_status: str | None = None,
+) -> tuple[Order, PhotoRequest, bool]:
+    """Ask for `photos` more photos or measurements of the order's latest completed round, while
+    the shopper may still decide on it (QC failed, or stored within the return window).
+
+    Charges the fee from the balance at once (InsufficientBalance: nothing is created), pauses
+    the decision clock, writes the timeline line and the receipt. `token` comes from the form:
+    the same form sent twice returns the first request (the bool says whether this call made it).
+    `inspection_id` and `expected_unit_fee` are the round and the price the page showed; if
+    either changed meanwhile nothing happens (OrderChangedMeanwhile, QuoteChanged).
+    """
+    note = _clean_request(note, photos)
+    with order_locked(order, expected_status=expected_status) as locked:
+        existing = locked.photo_requests.filter(token=token).first()
+        if existing is not None:
+            return locked, existing, False
+        if locked.status not in (Order.Status.QC_FAILED, Order.Status.STORED) or not locked.decision_window_open():
+            raise QCError(_("More photos can be asked for while you decide what to do with the item."))
+        inspection = _latest_completed_round(locked)
+        if inspection is None:
+            raise QCError(_("This order has no QC photos yet."))
+        if inspection_id is not None and inspection.pk != inspection_id:
+            raise OrderChangedMeanwhile(_("There is a newer QC round of this order. Look at it first."))
+        if locked.photo_requests.open().exists():
+            raise QCError(_("Your earlier request is still open. We answer it first."))
+        unit_fee = photo_request_unit_fee(locked.photo_requests.only("status"))
+        if expected_unit_fee is not None and money(expected_unit_fee) != unit_fee:
+            raise QuoteChanged()
+        request = PhotoRequest.objects.create(
+            order=locked,
+            inspection=inspection,
+            note=note,
+            photos_asked=photos,
+            fee=unit_fee * photos,
+            token=token,
+            requested_by=by,
+        )
+        if request.fee:
+            ledger_post(
+                key=f"photo-fee:{request.pk}",
+                kind=LedgerTransaction.Kind.PHOTO_FEE,
+                legs=[
+                    (wallet_for(user=locked.shopper), -request.fee),
+                    (platform_account(Account.Kind.FEES), request.fee),
+                ],
+                description=_("Extra photos for order %(number)s") % {"number": locked.number},
+                order_id=locked.pk,
+                by=by,
+            )
+        order_pause_decision(locked=locked)
+        values = {"count": photos, "note": note, "fee": request.fee}
+        charged = (
+            _("¥%(fee)s was charged from your balance; it is refunded if we do not answer in time.") % values
+            if request.fee
+            else _("Your first request is free.")
+        )
+        order_record_event(
+            locked=locked,
+            name="photo_request",
+            by=by,
+            note=ngettext(
+                "You asked for %(count)d more photo: “%(note)s”.",
+                "You asked for %(count)d more photos or measurements: “%(note)s”.",
+                photos,
+            )
+            % values
+            + " "
+            + charged,
+        )
+        notify(
+            user=locked.shopper,
+            event=Event.PHOTO_REQUEST,
+            title=_("We will take the photos you asked for: “%(product)s”") % {"product": locked.product_title},
+            body="\n\n".join(
+                [
+                    _(
+                        "Our inspectors answer by %(due)s, and your decision deadline is paused until then: "
+                        "the time you wait is added to it."
+                    )
+                    % {"due": date_format(timezone.localtime(request.due_at), "DATETIME_FORMAT")},
+                    charged,
+                ]
+            ),
+            link=locked.get_absolute_url(),
+        )
+    return locked, request, True
+
+
+def _open_request_locked(photo_request: PhotoRequest) -> PhotoRequest:
+    """The request's row, locked, if it is still open; else QCError."""
+    locked = PhotoRequest.objects.select_for_update().filter(pk=photo_request.pk).first()
+    if locked is None or not locked.is_open:
+        raise QCError(_("This photo request is no longer open: it was answered or refunded."))
+    return locked
+
+
+def photo_request_add_photo(
+    *,
+    photo_request: PhotoRequest,
+    uploaded_file: File,
+    by: "User",
+    caption: str = "",
+    renditions_in_background: bool = True,
+) -> QCPhoto:
+    """Add a photo to the completed round of an open request, in answer to it. The shopper sees
+    it once the answer is sent; until then it may be removed again. Renditions as `photo_add`."""
+
+    def request_still_open() -> None:
+        _open_request_locked(photo_request)
+
+    return _photo_store(
+        inspection=photo_request.inspection,
+        uploaded_file=uploaded_file,
+        by=by,
+        caption=caption,
+        renditions_in_background=renditions_in_background,
+        check=request_still_open,
+        photo_request=photo_request,
+    )
+
+
+def photo_request_remove_photo(*, photo: QCPhoto) -> None:
+    """Take back a photo added to an open request (a wrong shot); its files go after commit."""
+    if photo.photo_request_id is None:
+        raise QCError(_("Only photos added in answer to an open request can be removed here."))
+    names = photo.stored_names()
+    with transaction.atomic():
+        _open_request_locked(photo.photo_request)
+        photo.delete()
+        transaction.on_commit(partial(delete_stored_files, names))
+
+
+def photo_request_add_measurement(
+    *,
+    photo_request: PhotoRequest,
+    by: "User",
+    name: str,
+    listed_value: Decimal,
+    measured_value: Decimal,
+    unit: str = "cm",
+) -> Measurement:
+    """Add a measurement to the completed round of an open request, in answer to it."""
+    name, unit = " ".join((name or "").split()), (unit or "").strip() or "cm"
+    if not name:
+        raise QCError(_("Say what was measured, like “chest width”."))
+    with transaction.atomic():
+        locked = _open_request_locked(photo_request)
+        last = Measurement.objects.filter(inspection_id=locked.inspection_id).aggregate(last=Max("position"))["last"]
+        return Measurement.objects.create(
+            inspection_id=locked.inspection_id,
+            photo_request=locked,
+            name=name,
+            listed_value=listed_value,
+            measured_value=measured_value,
+            unit=unit,
+            position=0 if last is None else last + 1,
+        )
+
+
+def photo_request_remove_measurement(*, measurement: Measurement) -> None:
+    """Take back a measurement added to an open request."""
+    if measurement.photo_request_id is None:
+        raise QCError(_("Only measurements added in answer to an open request can be removed here."))
+    with transaction.atomic():
+        _open_request_locked(measurement.photo_request)
+        measurement.delete()
+
+
+def _deadline_sentence(order: Order, moved: timedelta) -> str:
+    """The new deadline, for the shopper who still has a decision to make."""
+    if (
+        not moved
+        or order.decision_deadline is None
+        or order.status not in (Order.Status.QC_FAILED, Order.Status.STORED)
+    ):
+        return ""
+    now = timezone.now()
+    return _("Your decision deadline is now %(deadline)s (%(moved)s later).") % {
+        "moved": timesince(now - moved, now),
+        "deadline": deadline_display(order),
+    }
+
+
+def photo_request_answer(*, photo_request: PhotoRequest, by: "User", note: str = "") -> PhotoRequest:
+    """Send the answer: the photos and measurements added become visible to the shopper, the
+    decision clock runs again with the deadline moved by the time the request was open, and the
+    shopper is told (with the new deadline). Needs at least one photo or measurement."""
+    # Whatever the order's status now: the answer does not depend on it.
+    with order_locked(Order.objects.get(pk=photo_request.order_id)) as order:
+        locked = _open_request_locked(photo_request)
+        photos = locked.photos.count()
+        measurements = locked.measurements.count()
+        if not photos and not measurements:
+            raise QCError(_("Add at least one photo or measurement before sending the answer."))
+        locked.status = PhotoRequest.Status.ANSWERED
+        locked.answered_at, locked.answered_by = timezone.now(), by
+        locked.answer_note = " ".join((note or "").split())
+        locked.save(update_fields=["status", "answered_at", "answered_by", "answer_note"])
+        moved = order_resume_decision(locked=order)
+        added = _("%(photos)s and %(measurements)s were added to QC round %(round)s.") % {
+            "photos": ngettext("%(n)d new photo", "%(n)d new photos", photos) % {"n": photos},
+            "measurements": ngettext("%(n)d measurement", "%(n)d measurements", measurements) % {"n": measurements},
+            "round": locked.inspection.round_number,
+        }
+        deadline = _deadline_sentence(order, moved)
+        order_record_event(
+            locked=order,
+            name="photo_request_answered",
+            by=by,
+            note=" ".join(part for part in (_("Your photo request was answered."), added, deadline) if part),
+        )
+        notify(
+            user=order.shopper,
+            event=Event.PHOTO_REQUEST,
+            title=_("New photos of “%(product)s”") % {"product": order.product_title},
+            body="\n\n".join(part for part in (added, locked.answer_note, deadline) if part),
+            link=f"{order.get_absolute_url()}#qc-round-{locked.inspection_id}",
+        )
+    locked.order = order
+    return locked
+
+
+def photo_request_expire(*, photo_request_id: int) -> bool:
+    """Close a request left unanswered for EXTRA_PHOTO_HOURS: refund its fee (once: its own key),
+    let the decision clock run again with the deadline moved by the time it was open, and tell
+    the shopper. Returns whether it did (a request answered or refunded meanwhile is left)."""
+    request = PhotoRequest.objects.select_related("order").filter(pk=photo_request_id).first()
+    if request is None:
+        return False
+    with order_locked(request.order) as order:
+        locked = PhotoRequest.objects.select_for_update().get(pk=request.pk)
+        if not locked.is_open or timezone.now() < locked.due_at:
+            return False
+        locked.status, locked.expired_at = PhotoRequest.Status.EXPIRED, timezone.now()
+        locked.save(update_fields=["status", "expired_at"])
+        refunded = ""
+        if locked.fee:
+            ledger_post(
+                key=f"photo-fee-refund:{locked.pk}",
+                kind=LedgerTransaction.Kind.PHOTO_FEE_REFUND,
+                legs=[
+                    (wallet_for(user=order.shopper), locked.fee),
+                    (platform_account(Account.Kind.FEES), -locked.fee),
+                ],
+                description=_("Refund of extra photos for order %(number)s (not answered in time)")
+                % {"number": order.number},
+                order_id=order.pk,
+                reverses=posted_transaction(key=f"photo-fee:{locked.pk}"),
+            )
+            refunded = _("¥%(fee)s is back on your balance.") % {"fee": locked.fee}
+        moved = order_resume_decision(locked=order)
+        sorry = _("We could not take the photos you asked for in time.")
+        deadline = _deadline_sentence(order, moved)
+        order_record_event(
+            locked=order,
+            name="photo_request_expired",
+            by=None,
+            note=" ".join(part for part in (sorry, refunded, deadline) if part),
+        )
+        notify(
+            user=order.shopper,
+            event=Event.PHOTO_REQUEST,
+            title=_("Your photo request for “%(product)s” was not answered in time")
+            % {"product": order.product_title},
+            body="\n\n".join(
+                part
+                for part in (
+                    " ".join(part for part in (sorry, refunded) if part),
+                    deadline,
+                    _("It does not use up your free request: you may ask again."),
+                )
+                if part
+            ),
+            link=order.get_absolute_url(),
+        )
+    return True

@@ -1,9 +1,13 @@
+import logging
+
 from celery import Task, shared_task
 
 from common.tasks import RETRY_TRANSIENT, RUN_AGAIN_IF_LOST, task_lifetime
 
-from . import services
+from . import selectors, services
 from .exceptions import UnreadablePhoto
+
+logger = logging.getLogger(__name__)
 
 # Per attempt: a 60-megapixel photo (the upload limit) takes seconds, not minutes.
 RENDITION_SOFT_TIME_LIMIT, RENDITION_TIME_LIMIT = 120, 150
@@ -37,3 +41,15 @@ def sweep_missing_renditions() -> int:
     """Publish the rendition jobs of photos left without renditions (broker down at upload time,
     a job lost...)."""
     return services.photo_sweep_renditions()
+
+
+@shared_task(**RETRY_TRANSIENT, **RUN_AGAIN_IF_LOST)  # each request is refunded once (its own key)
+def expire_unanswered_photo_requests() -> int:
+    """Beat job: photo requests left unanswered for EXTRA_PHOTO_HOURS are closed and refunded."""
+    done = 0
+    for request_id in selectors.photo_requests_past_due():
+        try:
+            done += services.photo_request_expire(photo_request_id=request_id)
+        except Exception:
+            logger.exception("Photo request %s could not be expired", request_id)
+    return done

@@ -1,15 +1,25 @@
 import logging
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.formats import date_format
 from django.utils.http import quote_etag
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
-from . import selectors
+from common.errors import ActionRefused
+from orders.pages import order_form_unreadable, order_refused
+from orders.selectors import order_for_shopper
+
+from . import selectors, services
+from .exceptions import QCError
+from .forms import PhotoRequestForm
 from .models import PERM_VIEW_PHOTO, RENDITIONS
 
 logger = logging.getLogger(__name__)
@@ -66,3 +76,37 @@ def photo(request, pk: int, rendition: str):
     response["Content-Disposition"] = f'inline; filename="{photo.key[:12]}-{rendition}.{extension}"'
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
+
+
+@login_required
+@require_POST
+def order_photo_request(request, number: str):
+    """The shopper asks for more photos or measurements of the order's latest QC round."""
+    order = order_for_shopper(user=request.user, number=number)
+    form = PhotoRequestForm(request.POST)
+    if not form.is_valid():
+        typed = form.typing_errors()
+        if typed:
+            return order_refused(request, number=number, error=QCError(" ".join(typed)), status=400)
+        return order_form_unreadable(request, number=number, form=form)
+    data = form.cleaned_data
+    try:
+        order, photo_request, _created = services.photo_request_create(
+            order=order,
+            by=request.user,
+            note=data["note"],
+            photos=data["photos"],
+            token=data["token"],
+            inspection_id=data["inspection"],
+            expected_unit_fee=data["expected_unit_fee"],
+            expected_status=form.expected_status_or_none(),
+        )
+    except ActionRefused as error:
+        return order_refused(request, number=number, error=error)
+    due = date_format(timezone.localtime(photo_request.due_at), "DATETIME_FORMAT")
+    messages.success(
+        request,
+        _("Request sent. Our inspectors answer by %(due)s; your decision deadline is paused until then.")
+        % {"due": due},
+    )
+    return redirect(order)

@@ -6,13 +6,15 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdminMixin
 from orders.models import Order
 
 from . import selectors, services
-from .models import ReturnRequest
+from .models import DiscountRequest, ReturnRequest
 
 
 class ReturnRequestInline(ReadOnlyAdminMixin, admin.StackedInline):
@@ -32,6 +34,31 @@ class ReturnRequestInline(ReadOnlyAdminMixin, admin.StackedInline):
         return format_html("<ul>{}</ul><strong>{} ¥{}</strong>", lines, _("Total"), obj.quote["total"])
 
 
+def discount_summary(discount: DiscountRequest) -> str:
+    """The negotiation in one sentence, for the staff recording the seller's answer."""
+    asked = gettext("The shopper asks ¥%(amount)s back to keep the item.") % {"amount": discount.asked_amount}
+    if discount.reason:
+        asked += " " + gettext("Their note: “%(note)s”") % {"note": discount.reason}
+    if discount.counter_amount is not None:
+        asked += " " + gettext("The seller offered ¥%(amount)s; the shopper has not answered yet.") % {
+            "amount": discount.counter_amount
+        }
+    return asked
+
+
+class DiscountRequestInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Keep-at-a-discount negotiations of the order; the buttons above record the seller's answer."""
+
+    model = DiscountRequest
+    extra = 0
+    fields = [
+        "number", "status", "asked_amount", "reason", "counter_amount", "seller_response", "credited_amount",
+        "requested_at", "seller_answered_at", "resolved_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+    ordering = ["number"]
+
+
 class RefundsOrderAdminMixin:
     """For the order admin: the return buttons, the return's progress, and the replacement price
     prefilled with what the shopper proposed."""
@@ -40,7 +67,15 @@ class RefundsOrderAdminMixin:
         return {**super().get_staff_actions(), **services.STAFF_ACTIONS}
 
     def get_inlines(self, request, obj):
-        return [*super().get_inlines(request, obj), ReturnRequestInline]
+        return [*super().get_inlines(request, obj), ReturnRequestInline, DiscountRequestInline]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # While a discount is negotiated, what the shopper asked is said next to the buttons.
+        if obj is not None and obj.status in (Order.Status.DISCOUNT_REQUESTED, Order.Status.DISCOUNT_OFFERED):
+            discount = selectors.open_discount_request(order=obj)
+            if discount is not None:
+                context["order_actions_note"] = discount_summary(discount)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def action_initial(self, obj: Order, name: str) -> dict:
         if name == "replacement_shipped":
@@ -92,3 +127,56 @@ class ReturnRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             and obj.shipped_at <= cutoff
             and not (obj.seller_received_at or obj.seller_responded_at or obj.resolved_at)
         )
+
+
+class OpenDiscountFilter(admin.SimpleListFilter):
+    """Open negotiations by default: the list is support's queue of sellers to ask."""
+
+    title = _("negotiation")
+    parameter_name = "negotiation"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
+
+    def choices(self, changelist):
+        current = self.value() or "open"
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "open"
+        if value == "open":
+            return queryset.filter(status__in=DiscountRequest.OPEN)
+        if value == "closed":
+            return queryset.exclude(status__in=DiscountRequest.OPEN)
+        return queryset
+
+
+@admin.register(DiscountRequest)
+class DiscountRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Keep-at-a-discount requests, the oldest first; the answer is recorded on the order's page."""
+
+    list_display = [
+        "order_link", "product", "status", "asked_amount", "counter_amount", "credited_amount", "requested_at",
+        "waiting",
+    ]  # fmt: skip
+    list_filter = [OpenDiscountFilter, "status"]
+    search_fields = ["order__number", "order__shopper__email"]
+    list_select_related = ["order"]
+    ordering = ["requested_at", "id"]
+
+    @admin.display(description=_("order"), ordering="order__number")
+    def order_link(self, obj: DiscountRequest):
+        return format_html('<a href="{}">{}</a>', reverse("admin:orders_order_change", args=[obj.order_id]), obj.order)
+
+    @admin.display(description=_("product"))
+    def product(self, obj: DiscountRequest):
+        return obj.order.product_title
+
+    @admin.display(description=_("waiting"))
+    def waiting(self, obj: DiscountRequest):
+        return timesince(obj.requested_at, timezone.now()) if obj.is_open else "—"

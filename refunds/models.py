@@ -46,3 +46,64 @@ class ReturnRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number} #{self.round} {self.get_kind_display()}"
+
+
+class DiscountRequest(models.Model):
+    """Keep it at a discount: the shopper keeps a QC-failed item if the seller refunds part of
+    the price. One negotiation per request: the shopper's ask, the seller's answer recorded by
+    support (accepted, a counter-offer, refused), and the shopper's answer to a counter-offer.
+    `number` counts an order's requests and makes the credit's idempotency key."""
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("Waiting for the seller")
+        COUNTERED = "countered", _("Counter-offer waiting for the shopper")
+        ACCEPTED = "accepted", _("Accepted: kept at a discount")
+        REFUSED = "refused", _("Refused by the seller")
+        DECLINED = "declined", _("Counter-offer declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the shopper")
+
+    OPEN = (Status.ASKED, Status.COUNTERED)
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="discount_requests")
+    number = models.PositiveSmallIntegerField(_("number"), default=1)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.ASKED)
+    asked_amount = models.DecimalField(_("amount asked (CNY)"), **MONEY)
+    reason = models.TextField(_("shopper's note"), blank=True)
+    counter_amount = models.DecimalField(_("seller's counter-offer (CNY)"), null=True, blank=True, **MONEY)
+    seller_response = models.TextField(_("seller's answer"), blank=True)
+    credited_amount = models.DecimalField(_("credited (CNY)"), null=True, blank=True, **MONEY)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    seller_answered_at = models.DateTimeField(_("seller answered"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("discount request")
+        verbose_name_plural = _("discount requests")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="one_discount_request_per_number"),
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status__in=["asked", "countered"]),
+                name="one_open_discount_request",
+            ),
+            models.CheckConstraint(condition=models.Q(asked_amount__gt=0), name="discount_asked_positive"),
+            models.CheckConstraint(
+                condition=models.Q(counter_amount__isnull=True)
+                | models.Q(counter_amount__gt=0, counter_amount__lt=models.F("asked_amount")),
+                name="discount_counter_below_the_ask",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="accepted", credited_amount__gt=0)
+                | (~models.Q(status="accepted") & models.Q(credited_amount__isnull=True)),
+                name="discount_credited_when_accepted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.number} discount #{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

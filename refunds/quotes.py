@@ -140,3 +140,9 @@ def refused_exchange_quote(*, order: Order, refundable: Decimal, exchange: Quote
     return Quote(
         kind=ReturnRequest.Kind.REFUND, fault=exchange.fault, lines=tuple(lines), total=net, goods=net, fee=ZERO
     )
+
+
+def discount_limit(*, order: Order, refundable: Decimal) -> Decimal:
+    """The most a shopper may ask back to keep the item: the item price paid, and never more
+    than what is left of the payment after earlier refunds (an earlier discount included)."""
+    return max(min(money(order.items_total), refundable), ZERO)

@@ -17,9 +17,9 @@ from orders import services as orders
 from orders.models import Order
 from orders.services import OrderActionError, QuoteChanged
 
-from .models import ReturnRequest
-from .quotes import Quote, exchange_quote, refused_exchange_quote
-from .selectors import order_quote_exchange, order_quote_refund
+from .models import DiscountRequest, ReturnRequest
+from .quotes import Quote, discount_limit, exchange_quote, refused_exchange_quote
+from .selectors import open_discount_request, order_quote_exchange, order_quote_refund
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -352,6 +352,192 @@ def refusal_restock(
     return locked, request
 
 
+# --- Keep it at a discount (a partial refund) -------------------------------------------------
+
+
+def _checked_discount(locked: Order, amount: Decimal | None, *, asked: Decimal | None = None) -> Decimal:
+    """`amount` if the order can give that much back (and, for a counter-offer, less than
+    `asked`); else OrderActionError saying what the most is."""
+    if amount is None or not amount.is_finite() or money(amount) <= ZERO:
+        raise OrderActionError(_("Enter the amount in yuan, like 20 or 20.50."))
+    amount = money(amount)
+    refundable = order_refundable(order_id=locked.pk)
+    limit = discount_limit(order=locked, refundable=refundable)
+    if amount > limit:
+        if limit < money(locked.items_total):
+            raise OrderActionError(
+                _("At most ¥%(limit)s can come back: that is what is left of the payment for this order.")
+                % {"limit": limit}
+            )
+        raise OrderActionError(_("At most ¥%(limit)s: the item price you paid.") % {"limit": limit})
+    if asked is not None and amount >= asked:
+        raise OrderActionError(
+            _(
+                "A counter-offer is less than the ¥%(asked)s the shopper asked. If the seller agrees to "
+                "¥%(asked)s, record that the seller accepts."
+            )
+            % {"asked": asked}
+        )
+    return amount
+
+
+def _open_discount(locked: Order, name: str, by: "User") -> DiscountRequest:
+    """The discount being negotiated, once transition `name` is known to be allowed."""
+    orders.order_check_transition(order=locked, name=name, by=by)
+    request = open_discount_request(order=locked)
+    if request is None:
+        raise OrderActionError(_("This order has no open discount request."))
+    return request
+
+
+def _credit_discount(*, locked: Order, request: DiscountRequest, amount: Decimal, by: "User") -> LedgerTransaction:
+    """Credit an agreed discount, once (key `discount:<order>:<n>`), never more than what is left
+    of the payment (checked again under the order's lock)."""
+    _checked_discount(locked, amount)
+    txn, _created = ledger_post(
+        key=f"discount:{locked.pk}:{request.number}",
+        kind=Kind.DISCOUNT,
+        legs=[(wallet_for(user=locked.shopper), amount), (platform_account(Account.Kind.SELLER_REFUNDS), -amount)],
+        description=_("Discount on order %(number)s: part of the price back, item kept") % {"number": locked.number},
+        order_id=locked.pk,
+        by=by,
+    )
+    return txn
+
+
+def order_request_discount(
+    *, order: Order, by: "User", amount: Decimal | None, reason: str = "", expected_status: str | None = None
+) -> tuple[Order, DiscountRequest]:
+    """Ask the seller for `amount` back to keep a QC-failed item (at most the item price paid and
+    what is left of the payment). The decision clock stands still until the seller answers."""
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        orders.order_check_transition(order=locked, name="request_discount", by=by)
+        amount = _checked_discount(locked, amount)
+        orders.order_apply_transition(
+            locked=locked,
+            name="request_discount",
+            by=by,
+            note=_("Asked the seller for ¥%(amount)s back to keep the item.") % {"amount": amount},
+        )
+        request = DiscountRequest.objects.create(
+            order=locked,
+            number=locked.discount_requests.count() + 1,
+            asked_amount=amount,
+            reason=" ".join((reason or "").split()),
+            requested_by=by,
+        )
+    return locked, request
+
+
+def discount_counter(
+    *, order: Order, by: "User", amount: Decimal | None, expected_status: str | None = None
+) -> tuple[Order, DiscountRequest]:
+    """Support records the seller's counter-offer (less than asked); the shopper answers it."""
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_discount(locked, "counter_discount", by)
+        amount = _checked_discount(locked, amount, asked=request.asked_amount)
+        offer = _("The seller offers ¥%(amount)s back instead of the ¥%(asked)s you asked.") % {
+            "amount": amount,
+            "asked": request.asked_amount,
+        }
+        orders.order_apply_transition(locked=locked, name="counter_discount", by=by, note=offer, extra_body=offer)
+        request.status, request.counter_amount = DiscountRequest.Status.COUNTERED, amount
+        request.seller_answered_at = timezone.now()
+        request.save(update_fields=["status", "counter_amount", "seller_answered_at"])
+    return locked, request
+
+
+def _kept_at_discount(
+    *, order: Order, by: "User", name: str, expected_amount: Decimal | None, expected_status: str | None
+) -> tuple[Order, LedgerTransaction]:
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_discount(locked, name, by)
+        amount = request.counter_amount if request.status == DiscountRequest.Status.COUNTERED else request.asked_amount
+        if expected_amount is not None and money(expected_amount) != amount:
+            raise QuoteChanged()
+        txn = _credit_discount(locked=locked, request=request, amount=amount, by=by)
+        orders.order_apply_transition(
+            locked=locked,
+            name=name,
+            by=by,
+            note=_("Kept at a discount: ¥%(amount)s of the price refunded to the balance.") % {"amount": amount},
+            extra_body=_credited_body(txn),
+        )
+        now = timezone.now()
+        request.status, request.credited_amount, request.resolved_at = DiscountRequest.Status.ACCEPTED, amount, now
+        request.seller_answered_at = request.seller_answered_at or now
+        request.save(update_fields=["status", "credited_amount", "resolved_at", "seller_answered_at"])
+    return locked, txn
+
+
+def discount_accept(
+    *, order: Order, by: "User", expected_status: str | None = None
+) -> tuple[Order, LedgerTransaction]:
+    """Support records that the seller accepts the amount asked: it is credited, the item kept."""
+    return _kept_at_discount(
+        order=order, by=by, name="accept_discount", expected_amount=None, expected_status=expected_status
+    )
+
+
+def order_accept_counter_offer(
+    *, order: Order, by: "User", expected_amount: Decimal | None = None, expected_status: str | None = None
+) -> tuple[Order, LedgerTransaction]:
+    """The shopper accepts the seller's counter-offer (`expected_amount`, as the page showed it):
+    it is credited and the item kept."""
+    return _kept_at_discount(
+        order=order,
+        by=by,
+        name="accept_counter_offer",
+        expected_amount=expected_amount,
+        expected_status=expected_status,
+    )
+
+
+def discount_refuse(
+    *, order: Order, by: "User", note: str, expected_status: str | None = None
+) -> tuple[Order, DiscountRequest]:
+    """Support records the seller's refusal: the shopper is back to keep, return or exchange,
+    with the time spent asking added to the decision deadline."""
+    note = " ".join((note or "").split())
+    if not note:
+        raise OrderActionError(_("Say what the seller answered."))
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_discount(locked, "refuse_discount", by)
+        orders.order_apply_transition(
+            locked=locked,
+            name="refuse_discount",
+            by=by,
+            note=_("The seller refused the discount: “%(answer)s”") % {"answer": note},
+        )
+        now = timezone.now()
+        request.status, request.seller_response = DiscountRequest.Status.REFUSED, note
+        request.seller_answered_at = request.resolved_at = now
+        request.save(update_fields=["status", "seller_response", "seller_answered_at", "resolved_at"])
+    return locked, request
+
+
+def order_withdraw_discount(
+    *, order: Order, by: "User", expected_status: str | None = None
+) -> tuple[Order, DiscountRequest]:
+    """The shopper goes back to the other choices (declining a counter-offer, or no longer
+    waiting for the seller); the time spent negotiating is added to the decision deadline."""
+    with orders.order_locked(order, expected_status=expected_status) as locked:
+        request = _open_discount(locked, "withdraw_discount", by)
+        declined = request.status == DiscountRequest.Status.COUNTERED
+        orders.order_apply_transition(
+            locked=locked,
+            name="withdraw_discount",
+            by=by,
+            note=_("Counter-offer declined; back to keep, return or exchange.")
+            if declined
+            else _("Discount request withdrawn; back to keep, return or exchange."),
+        )
+        request.status = DiscountRequest.Status.DECLINED if declined else DiscountRequest.Status.WITHDRAWN
+        request.resolved_at = timezone.now()
+        request.save(update_fields=["status", "resolved_at"])
+    return locked, request
+
+
 # The order admin's return buttons (added to orders' own by refunds.admin.RefundsOrderAdminMixin).
 STAFF_ACTIONS = {
     "ship_return": return_ship,
@@ -361,4 +547,7 @@ STAFF_ACTIONS = {
     "replacement_shipped": exchange_replacement_shipped,
     "compensate": refusal_compensate,
     "restock": refusal_restock,
+    "counter_discount": discount_counter,
+    "accept_discount": discount_accept,
+    "refuse_discount": discount_refuse,
 }

@@ -5,12 +5,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ActionRefused
+from common.forms import ExpectedStatusForm
 from ledger.selectors import wallet_balance
 from orders.pages import order_form_unreadable, order_refused
 from orders.selectors import order_for_shopper
+from orders.services import deadline_display
 
 from . import selectors, services
-from .forms import ExchangeForm, ReturnForm
+from .forms import CounterOfferForm, DiscountForm, ExchangeForm, ReturnForm
 
 
 @login_required
@@ -71,3 +73,83 @@ def order_exchange(request, number: str):
         "window_open": order.decision_window_open(),
     }
     return render(request, "refunds/order_exchange.html", context, status=status)
+
+
+@login_required
+@require_POST
+def order_discount(request, number: str):
+    """Keep it at a discount: ask the seller for part of the price back."""
+    order = order_for_shopper(user=request.user, number=number)
+    form = DiscountForm(request.POST)
+    if not form.is_valid():
+        typed = [
+            f"{form.fields[name].label}: {' '.join(form.errors[name])}"
+            for name in ("amount", "reason")
+            if name in form.errors
+        ]
+        if typed:
+            return order_refused(request, number=number, error=ActionRefused(" ".join(typed)), status=400)
+        return order_form_unreadable(request, number=number, form=form)
+    try:
+        order, discount = services.order_request_discount(
+            order=order,
+            by=request.user,
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+            expected_status=form.cleaned_data["expected_status"],
+        )
+    except ActionRefused as error:
+        return order_refused(request, number=number, error=error)
+    messages.success(
+        request,
+        _("We asked the seller for ¥%(amount)s back. Your decision deadline is paused until they answer.")
+        % {"amount": discount.asked_amount},
+    )
+    return redirect(order)
+
+
+@login_required
+@require_POST
+def order_discount_accept(request, number: str):
+    """Accept the seller's counter-offer: it is credited and the item kept."""
+    order = order_for_shopper(user=request.user, number=number)
+    form = CounterOfferForm(request.POST)
+    if not form.is_valid():
+        return order_form_unreadable(request, number=number, form=form)
+    try:
+        order, _txn = services.order_accept_counter_offer(
+            order=order,
+            by=request.user,
+            expected_amount=form.cleaned_data["expected_amount"],
+            expected_status=form.cleaned_data["expected_status"],
+        )
+    except ActionRefused as error:
+        return order_refused(request, number=number, error=error)
+    messages.success(
+        request,
+        _("You keep the item. ¥%(amount)s was credited to your balance.")
+        % {"amount": form.cleaned_data["expected_amount"]},
+    )
+    return redirect(order)
+
+
+@login_required
+@require_POST
+def order_discount_withdraw(request, number: str):
+    """Back to keep, return or exchange, with the time spent negotiating added to the deadline."""
+    order = order_for_shopper(user=request.user, number=number)
+    form = ExpectedStatusForm(request.POST)
+    if not form.is_valid():
+        return order_form_unreadable(request, number=number, form=form)
+    try:
+        order, _discount = services.order_withdraw_discount(
+            order=order, by=request.user, expected_status=form.expected_status_or_none()
+        )
+    except ActionRefused as error:
+        return order_refused(request, number=number, error=error)
+    messages.success(
+        request,
+        _("Back to your choices: you have until %(deadline)s to keep, return or exchange the item.")
+        % {"deadline": deadline_display(order)},
+    )
+    return redirect(order)

@@ -10,7 +10,7 @@ from factory.django import DjangoModelFactory
 from accounts.models import User
 from accounts.roles import INSPECTORS, SUPPORT
 from orders.models import Order, OrderEvent
-from refunds.models import ReturnRequest
+from refunds.models import DiscountRequest, ReturnRequest
 from refunds.quotes import exchange_quote, refund_quote
 
 PASSWORD = "correct-horse-battery-2026"
@@ -94,6 +94,31 @@ class ReturnRequestFactory(DjangoModelFactory[ReturnRequest]):
         )
     )
     new_option = factory.LazyAttribute(lambda o: "L / sage" if o.kind == ReturnRequest.Kind.EXCHANGE else "")
+
+
+class DiscountRequestFactory(DjangoModelFactory[DiscountRequest]):
+    """A negotiation as `order_request_discount` leaves it: the order is asking, its decision
+    clock paused. `countered=True`: the seller's counter-offer waits for the shopper."""
+
+    class Meta:
+        model = DiscountRequest
+
+    order = factory.SubFactory(
+        OrderFactory,
+        status=Order.Status.DISCOUNT_REQUESTED,
+        decision_deadline=factory.LazyFunction(lambda: timezone.now() + timedelta(hours=100)),
+        decision_pauses=1,
+        decision_paused_at=factory.LazyFunction(timezone.now),
+    )
+    asked_amount = Decimal("30.00")
+    requested_by = factory.LazyAttribute(lambda o: o.order.shopper)
+
+    class Params:
+        countered = factory.Trait(
+            status=DiscountRequest.Status.COUNTERED,
+            counter_amount=Decimal("20.00"),
+            seller_answered_at=factory.LazyFunction(timezone.now),
+        )
 
 
 def fund(user, amount) -> None:

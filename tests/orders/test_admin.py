@@ -160,6 +160,8 @@ def test_staff_cannot_reassign_an_order_or_change_what_was_paid(support_client, 
             "events-INITIAL_FORMS": "0",
             "return_requests-TOTAL_FORMS": "0",
             "return_requests-INITIAL_FORMS": "0",
+            "discount_requests-TOTAL_FORMS": "0",
+            "discount_requests-INITIAL_FORMS": "0",
             "ledger_transactions-TOTAL_FORMS": "0",
             "ledger_transactions-INITIAL_FORMS": "0",
         },
@@ -181,7 +183,7 @@ def test_a_stale_change_form_does_not_overwrite_what_a_service_changed_meanwhile
     order_purchase(order=order, by=support)  # another staff member, meanwhile
 
     data.update({"seller_name": "Renamed seller"})
-    for prefix in ("events", "return_requests", "ledger_transactions"):
+    for prefix in ("events", "return_requests", "discount_requests", "ledger_transactions"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     response = support_client.post(url, data)
 
@@ -191,7 +193,7 @@ def test_a_stale_change_form_does_not_overwrite_what_a_service_changed_meanwhile
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("status", "change_queries"), [(S.PENDING_PAYMENT, 10), (S.PAID, 10), (S.RETURNING, 11)])
+@pytest.mark.parametrize(("status", "change_queries"), [(S.PENDING_PAYMENT, 11), (S.PAID, 11), (S.RETURNING, 12)])
 def test_the_order_admin_pages_run_a_pinned_number_of_queries(
     support_client, shopper, status, change_queries, django_assert_num_queries
 ):

@@ -1,6 +1,7 @@
 """The order status machine, driven through its services as every caller drives it."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -10,7 +11,7 @@ from orders import services
 from orders.models import Order, OrderEvent
 from refunds import services as refunds
 from refunds.models import ReturnRequest
-from tests.factories import OrderFactory, ReturnRequestFactory, fund, paid_order
+from tests.factories import DiscountRequestFactory, OrderFactory, ReturnRequestFactory, fund, paid_order
 
 S = Order.Status
 
@@ -36,9 +37,16 @@ SERVICES = {
     "replacement_shipped": (refunds.exchange_replacement_shipped, "support", {"tracking": "ZT1234567890"}),
     "compensate": (refunds.refusal_compensate, "support", {}),
     "restock": (refunds.refusal_restock, "support", {}),
+    "request_discount": (refunds.order_request_discount, "shopper", {"amount": Decimal("20.00")}),
+    "counter_discount": (refunds.discount_counter, "support", {"amount": Decimal("10.00")}),
+    "accept_discount": (refunds.discount_accept, "support", {}),
+    "refuse_discount": (refunds.discount_refuse, "support", {"note": "The seller says no."}),
+    "accept_counter_offer": (refunds.order_accept_counter_offer, "shopper", {}),
+    "withdraw_discount": (refunds.order_withdraw_discount, "shopper", {}),
 }
 RETURN_FLOW = {S.RETURN_REQUESTED, S.RETURNING, S.SELLER_REFUNDING, S.RETURN_REFUSED}
 EXCHANGE_FLOW = {S.EXCHANGE_REQUESTED, S.EXCHANGE_RETURNING}
+DISCOUNT_FLOW = {S.DISCOUNT_REQUESTED, S.DISCOUNT_OFFERED}
 
 ALL_TRANSITIONS = sorted(
     {(t.name, t.source, t.target) for t in Order._meta.get_field("status").get_all_transitions(Order)}
@@ -70,6 +78,13 @@ EXPECTED_EDGES = {
     ("replacement_shipped", S.EXCHANGE_RETURNING, S.AWAITING_REPLACEMENT),
     ("compensate", S.RETURN_REFUSED, S.REFUNDED),
     ("restock", S.RETURN_REFUSED, S.STORED),
+    ("request_discount", S.QC_FAILED, S.DISCOUNT_REQUESTED),
+    ("counter_discount", S.DISCOUNT_REQUESTED, S.DISCOUNT_OFFERED),
+    ("accept_discount", S.DISCOUNT_REQUESTED, S.STORED),
+    ("refuse_discount", S.DISCOUNT_REQUESTED, S.QC_FAILED),
+    ("accept_counter_offer", S.DISCOUNT_OFFERED, S.STORED),
+    ("withdraw_discount", S.DISCOUNT_REQUESTED, S.QC_FAILED),
+    ("withdraw_discount", S.DISCOUNT_OFFERED, S.QC_FAILED),
 }
 
 
@@ -91,6 +106,10 @@ def _order_in(status: str, shopper) -> Order:
     if status in RETURN_FLOW | EXCHANGE_FLOW:
         kind = ReturnRequest.Kind.EXCHANGE if status in EXCHANGE_FLOW else ReturnRequest.Kind.REFUND
         ReturnRequestFactory(order=order, kind=kind)
+    if status in DISCOUNT_FLOW:
+        Order.objects.filter(pk=order.pk).update(decision_pauses=1, decision_paused_at=timezone.now())
+        order = Order.objects.get(pk=order.pk)
+        DiscountRequestFactory(order=order, countered=status == S.DISCOUNT_OFFERED)
     return order
 
 
@@ -158,6 +177,12 @@ def test_a_transition_from_any_other_status_is_refused_with_a_message(name, stat
         ("pay", S.PENDING_PAYMENT, "support"),
         ("request_refund", S.QC_FAILED, "support"),
         ("keep", S.QC_FAILED, "inspector"),
+        ("request_discount", S.QC_FAILED, "support"),
+        ("counter_discount", S.DISCOUNT_REQUESTED, "shopper"),
+        ("accept_discount", S.DISCOUNT_REQUESTED, "shopper"),
+        ("refuse_discount", S.DISCOUNT_REQUESTED, "inspector"),
+        ("accept_counter_offer", S.DISCOUNT_OFFERED, "support"),
+        ("withdraw_discount", S.DISCOUNT_OFFERED, "support"),
     ],
 )
 def test_permissions_are_enforced(name, status, role, users):
@@ -190,6 +215,7 @@ def test_a_decision_after_the_deadline_is_refused(shopper):
         (services.order_keep, {}),
         (refunds.order_request_refund, {}),
         (refunds.order_request_exchange, {"new_option": "L"}),
+        (refunds.order_request_discount, {"amount": Decimal("10.00")}),
     ]:
         with pytest.raises(services.OrderActionError, match="decision window closed"):
             service(order=order, by=shopper, **extra)

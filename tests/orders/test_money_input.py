@@ -16,7 +16,7 @@ def _post_change_form(client, order, **changes):
     url = reverse("admin:orders_order_change", args=[order.pk])
     form = client.get(url).context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
-    for prefix in ("events", "return_requests", "ledger_transactions"):
+    for prefix in ("events", "return_requests", "discount_requests", "ledger_transactions"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     return client.post(url, {**data, **changes})
 

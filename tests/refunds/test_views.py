@@ -467,14 +467,17 @@ def _qc_failed_round(shopper, inspector):
     return failed_round(order, inspector, photos=2, defects=2, measurements=1).order
 
 
+# After QC the page also lists the order's photo requests (+1 query), and where more photos may
+# be asked for, reads the latest round for the form (+1); a stored item looks for the discount
+# it may have been kept for (+1).
 PINNED_ORDER_PAGES = {
     S.PENDING_PAYMENT: 8,
     S.PAID: 10,
-    S.QC_FAILED: 11,
-    S.STORED: 11,
-    S.RETURNING: 11,
-    S.REFUNDED: 11,
-    S.EXCHANGE_REQUESTED: 11,
+    S.QC_FAILED: 13,
+    S.STORED: 14,
+    S.RETURNING: 12,
+    S.REFUNDED: 12,
+    S.EXCHANGE_REQUESTED: 12,
     S.CANCELLED: 11,
 }
 
