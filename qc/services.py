@@ -21,12 +21,12 @@ from django.utils.translation import ngettext
 from common.files import delete_stored_files
 from common.images import PILLOW_ERRORS
 from common.publishing import publish, publish_soon
+from common.renditions import make_renditions
 from common.uploads import validate_image
 from orders.models import Order
 from orders.services import OrderActionError, order_fail_qc, order_pass_qc, order_receive
 
 from .exceptions import QCError, UnreadablePhoto
-from .images import make_renditions
 from .models import PERM_COMPLETE, Defect, Inspection, QCPhoto
 
 if TYPE_CHECKING:

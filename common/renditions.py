@@ -1,4 +1,4 @@
-"""The rendition pipeline: upright, metadata-free JPEGs at three sizes, made fast.
+"""The rendition pipeline (QC photos, listing images): upright, metadata-free JPEGs at three sizes, made fast.
 
 `full` of a JPEG is the original's compressed image data unchanged: every metadata segment is
 dropped by rewriting the JPEG's marker segments (EXIF with GPS, XMP, IPTC, comments, thumbnails,
