@@ -4,6 +4,7 @@ that know nothing of each other, and every hook calls super()."""
 from django.contrib import admin
 
 from orders.admin import BaseOrderAdmin
+from orders.listing_admin import ListingImagesAdminMixin
 from orders.models import Order
 from qc.admin import OrderQCSummaryMixin, QCOrderAdminMixin
 from refunds.admin import RefundsOrderAdminMixin
@@ -12,9 +13,9 @@ from tickets.models import Ticket
 
 
 @admin.register(Order)
-class OrderAdmin(QCOrderAdminMixin, RefundsOrderAdminMixin, BaseOrderAdmin):
-    """Orders' buttons and inlines; Receive also opens the QC round (qc); the return buttons, the
-    return's progress and the replacement price (refunds)."""
+class OrderAdmin(ListingImagesAdminMixin, QCOrderAdminMixin, RefundsOrderAdminMixin, BaseOrderAdmin):
+    """Orders' buttons and inlines, and the listing images (orders); Receive also opens the QC
+    round (qc); the return buttons, the return's progress and the replacement price (refunds)."""
 
 
 @admin.register(Ticket)

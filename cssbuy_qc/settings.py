@@ -394,3 +394,12 @@ if AWS_STORAGE_BUCKET_NAME:
     if AWS_S3_ENDPOINT_URL:
         # Photo views redirect browsers to signed URLs on the storage host.
         CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(AWS_S3_ENDPOINT_URL.rstrip("/"))
+
+# --- Listing images and evidence packs (issue 15) --------------------------------------------
+
+# Listing images an order may have from each side: the shopper's screenshots, the purchaser's
+# seller photos (checked by the QC upload rules above).
+LISTING_IMAGES_MAX = env.int("LISTING_IMAGES_MAX", default=6)
+# An order's evidence pack (evidence app) with at most this many photos is streamed at once;
+# a larger one is built in the background and its requester notified when it is ready.
+EVIDENCE_DIRECT_MAX_PHOTOS = env.int("EVIDENCE_DIRECT_MAX_PHOTOS", default=30)
