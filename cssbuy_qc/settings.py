@@ -98,6 +98,7 @@ ORDER_PAGE_SECTIONS = [
     "qc.selectors.order_qc_section",
     "orders.selectors.order_payment_section",
     "refunds.selectors.order_decision_section",
+    "qc.selectors.order_listing_section",
     "tickets.selectors.order_ticket_section",
 ]
 

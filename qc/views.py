@@ -10,6 +10,7 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import require_safe
 
 from . import selectors
+from .forms import CompareForm
 from .models import PERM_VIEW_PHOTO, RENDITIONS
 
 logger = logging.getLogger(__name__)
@@ -66,3 +67,18 @@ def photo(request, pk: int, rendition: str):
     response["Content-Disposition"] = f'inline; filename="{photo.key[:12]}-{rendition}.{extension}"'
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
+
+
+@login_required
+@require_safe
+def compare(request, number: str):
+    """A listing image and a QC photo of the order side by side, or one over the other with a
+    slider; `?listing=<id>&photo=<id>` chooses the pair (the page's script changes it in place)."""
+    form = CompareForm(request.GET)
+    form.is_valid()  # a value that cannot be read is left unchosen; the others still count
+    chosen = form.cleaned_data
+    comparison = selectors.comparison_for_viewer(
+        user=request.user, number=number, listing_pk=chosen.get("listing"), photo_pk=chosen.get("photo")
+    )
+    context = {"comparison": comparison, "order": comparison.order, "mode": chosen.get("mode") or "side"}
+    return render(request, "qc/compare.html", context)
