@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ledger",
     "refunds",
     "tickets",
+    "evidence",
     "demo",
     "ops",
     "cssbuy_qc",
@@ -99,6 +100,7 @@ ORDER_PAGE_SECTIONS = [
     "orders.selectors.order_payment_section",
     "refunds.selectors.order_decision_section",
     "qc.selectors.order_listing_section",
+    "evidence.selectors.order_evidence_section",
     "tickets.selectors.order_ticket_section",
 ]
 
@@ -218,6 +220,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "notifications.tasks.send_notification_email": {"queue": "email"},
     "qc.tasks.make_photo_renditions": {"queue": "images"},
+    "evidence.tasks.build_evidence_pack": {"queue": "images"},
 }
 # Every task has time limits (these, or its own); a soft limit raises in the task, the hard
 # one kills the worker process running it.

@@ -16,6 +16,7 @@ class Event(models.TextChoices):
     REFUND_CREDITED = "refund_credited", _("Refund credited")
     EXCHANGE_UPDATE = "exchange_update", _("Exchange updates")
     TICKET_REPLY = "ticket_reply", _("Support ticket replies")
+    EVIDENCE_READY = "evidence_ready", _("Evidence pack ready")
 
 
 class NotificationQuerySet(models.QuerySet):

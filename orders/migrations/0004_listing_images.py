@@ -2,10 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import orders.models
 from django.conf import settings
 from django.db import migrations, models
 
+import orders.models
 from accounts.roles import INSPECTORS, SUPPORT, grant
 
 
@@ -17,41 +17,93 @@ def grant_permissions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0003_decision_reminder'),
+        ("orders", "0003_decision_reminder"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ListingImage',
+            name="ListingImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(default=orders.models.new_listing_key, editable=False, max_length=32, unique=True)),
-                ('source', models.CharField(choices=[('shopper', 'Your screenshot'), ('purchaser', "Seller's photo")], max_length=16, verbose_name='from')),
-                ('full', models.FileField(max_length=255, upload_to=orders.models.listing_image_path, verbose_name='full resolution')),
-                ('display', models.FileField(max_length=255, upload_to=orders.models.listing_image_path, verbose_name='display')),
-                ('thumb', models.FileField(max_length=255, upload_to=orders.models.listing_image_path, verbose_name='thumbnail')),
-                ('width', models.PositiveIntegerField(help_text='Pixels, upright.', verbose_name='width')),
-                ('height', models.PositiveIntegerField(help_text='Pixels, upright.', verbose_name='height')),
-                ('display_width', models.PositiveIntegerField()),
-                ('display_height', models.PositiveIntegerField()),
-                ('thumb_width', models.PositiveIntegerField()),
-                ('thumb_height', models.PositiveIntegerField()),
-                ('bytes', models.PositiveBigIntegerField(help_text='Size of the full-resolution file.', verbose_name='bytes')),
-                ('sha256', models.CharField(editable=False, help_text='Of the uploaded file.', max_length=64, verbose_name='content hash')),
-                ('original_name', models.CharField(blank=True, max_length=200, verbose_name='uploaded as')),
-                ('position', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='listing_images', to='orders.order')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "key",
+                    models.CharField(
+                        default=orders.models.new_listing_key, editable=False, max_length=32, unique=True
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("shopper", "Your screenshot"), ("purchaser", "Seller's photo")],
+                        max_length=16,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "full",
+                    models.FileField(
+                        max_length=255, upload_to=orders.models.listing_image_path, verbose_name="full resolution"
+                    ),
+                ),
+                (
+                    "display",
+                    models.FileField(
+                        max_length=255, upload_to=orders.models.listing_image_path, verbose_name="display"
+                    ),
+                ),
+                (
+                    "thumb",
+                    models.FileField(
+                        max_length=255, upload_to=orders.models.listing_image_path, verbose_name="thumbnail"
+                    ),
+                ),
+                ("width", models.PositiveIntegerField(help_text="Pixels, upright.", verbose_name="width")),
+                ("height", models.PositiveIntegerField(help_text="Pixels, upright.", verbose_name="height")),
+                ("display_width", models.PositiveIntegerField()),
+                ("display_height", models.PositiveIntegerField()),
+                ("thumb_width", models.PositiveIntegerField()),
+                ("thumb_height", models.PositiveIntegerField()),
+                (
+                    "bytes",
+                    models.PositiveBigIntegerField(
+                        help_text="Size of the full-resolution file.", verbose_name="bytes"
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(
+                        editable=False, help_text="Of the uploaded file.", max_length=64, verbose_name="content hash"
+                    ),
+                ),
+                ("original_name", models.CharField(blank=True, max_length=200, verbose_name="uploaded as")),
+                ("position", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="uploaded")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="listing_images", to="orders.order"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'listing image',
-                'verbose_name_plural': 'listing images',
-                'ordering': ['order', 'source', 'position', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('order', 'sha256'), name='listing_image_unique_per_order')],
+                "verbose_name": "listing image",
+                "verbose_name_plural": "listing images",
+                "ordering": ["order", "source", "position", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("order", "sha256"), name="listing_image_unique_per_order")
+                ],
             },
         ),
         migrations.RunPython(grant_permissions, migrations.RunPython.noop),
