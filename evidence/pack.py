@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import json
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -132,9 +133,11 @@ def _taken_at(photo: QCPhoto) -> Callable[[], str | None]:
 
     def taken() -> str | None:
         try:
-            with photo.original.open("rb") as opened, Image.open(opened, formats=list(FORMATS)) as image:
-                return exif_taken_at(image)
-        except (*PILLOW_ERRORS, ValueError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # Pillow's remarks on odd phone files (MPO indexes...)
+                with photo.original.open("rb") as opened, Image.open(opened, formats=list(FORMATS)) as image:
+                    return exif_taken_at(image)
+        except PILLOW_ERRORS:
             return None
 
     return taken

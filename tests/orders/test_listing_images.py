@@ -281,7 +281,8 @@ def test_another_shopper_gets_404_on_every_listing_url(shopper_client, listing_i
     assert shopper_client.get(listing_image.url("thumb")).status_code == 404
     assert shopper_client.get(listing_image.url("original")).status_code == 404
     response = shopper_client.post(
-        reverse("orders:listing_images_add", args=[order.number]), {"images": [screenshot("mine.png", colour=(9, 9, 9))]}
+        reverse("orders:listing_images_add", args=[order.number]),
+        {"images": [screenshot("mine.png", colour=(9, 9, 9))]},
     )
     assert response.status_code == 404
     assert ListingImage.objects.filter(order=order).count() == 1
