@@ -54,12 +54,27 @@ def _lost(pack: EvidencePack) -> bool:
 def evidence_pack_for(*, order: Order, by: "User", audience: str, language: str = "") -> Plan | EvidencePack:
     """What `by` gets when asking for the order's evidence pack for `audience` (the caller has
     checked they may): a small order's plan, to stream at once (at most
-    EVIDENCE_DIRECT_MAX_PHOTOS photos), else the requester's pack as the evidence stands now:
-    the ready one if nothing changed since it was made, or one being built (its build queued
-    once, after commit). Asking twice, or from two tabs at once, gets one pack and one build."""
+    EVIDENCE_DIRECT_MAX_PHOTOS photos), else the pack `evidence_pack_request` gives."""
     plan = plan_pack(order=order, audience=audience)
     if plan.photo_count <= settings.EVIDENCE_DIRECT_MAX_PHOTOS:
         return plan
+    return evidence_pack_request(order=order, by=by, audience=audience, language=language, plan=plan)
+
+
+def evidence_pack_request(
+    *,
+    order: Order,
+    by: "User",
+    audience: str,
+    language: str = "",
+    plan: Plan | None = None,
+    build_in_background: bool = True,
+) -> EvidencePack:
+    """The requester's pack of the order as its evidence stands now (`plan`, if the caller has
+    it): the ready one if nothing changed since it was made, else one being built, its build
+    queued once after commit (unless the caller builds it itself: the demo does). Asking twice,
+    or from two tabs at once, gets one pack and one build."""
+    plan = plan or plan_pack(order=order, audience=audience)
     lookup = {"order": order, "audience": audience, "requested_by": by, "fingerprint": plan.fingerprint}
     with transaction.atomic():
         try:
@@ -73,7 +88,8 @@ def evidence_pack_for(*, order: Order, by: "User", audience: str, language: str 
         if created or pack.status == EvidencePack.Status.FAILED or _lost(pack):
             pack.status, pack.error, pack.requested_at = EvidencePack.Status.PENDING, "", timezone.now()
             pack.save(update_fields=["status", "error", "requested_at"])
-            transaction.on_commit(partial(evidence_pack_enqueue, pack_id=pack.pk))
+            if build_in_background:
+                transaction.on_commit(partial(evidence_pack_enqueue, pack_id=pack.pk))
     return pack
 
 
