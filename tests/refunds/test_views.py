@@ -467,15 +467,17 @@ def _qc_failed_round(shopper, inspector):
     return failed_round(order, inspector, photos=2, defects=2, measurements=1).order
 
 
+# Three of each are the listing images section (the images, whether there are QC photos to
+# compare with) and the evidence pack section (the shopper's latest pack).
 PINNED_ORDER_PAGES = {
-    S.PENDING_PAYMENT: 8,
-    S.PAID: 10,
-    S.QC_FAILED: 11,
-    S.STORED: 11,
-    S.RETURNING: 11,
-    S.REFUNDED: 11,
-    S.EXCHANGE_REQUESTED: 11,
-    S.CANCELLED: 11,
+    S.PENDING_PAYMENT: 11,
+    S.PAID: 13,
+    S.QC_FAILED: 14,
+    S.STORED: 14,
+    S.RETURNING: 14,
+    S.REFUNDED: 14,
+    S.EXCHANGE_REQUESTED: 14,
+    S.CANCELLED: 14,
 }
 
 
