@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from common.renditions import prepare_image
+from cssbuy_qc.celery import app as celery_app
 from orders import services as orders
 from orders.models import ListingImage, Order, OrderEvent
 from qc import services as qc
@@ -26,6 +27,15 @@ BOX = (0.25, 0.25, 0.5, 0.5)
 INTERNAL_NOTE = "Seller offered ¥20 off; do not promise it yet."
 STAFF_ONLY_EVENT = "Seller slow to answer, chased by phone."
 GREEN = (40, 120, 60)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks handed to the broker run at once, in this process (a real worker: tests/integration)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

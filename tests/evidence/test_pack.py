@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from cssbuy_qc.celery import app as celery_app
 from evidence import services
 from evidence.models import EvidencePack
 from evidence.pack import plan_pack, stream_pack
@@ -32,14 +31,6 @@ def download(client, order: Order, **post):
 
 def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-@pytest.fixture
-def eager_tasks():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 # --- What the pack holds -------------------------------------------------------------------------
