@@ -218,7 +218,7 @@ def test_removing_a_listing_image_deletes_its_files_after_commit(
     assert OrderEvent.objects.filter(order=order, shopper_visible=False, note__contains="removed").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_uploads_racing_for_the_last_place_cannot_both_take_it(settings, media):
     settings.LISTING_IMAGES_MAX = 1
     order = OrderFactory(status=S.PURCHASED)
