@@ -10,8 +10,9 @@ then times three pipelines that each make full + display (1600 px) + thumb (400 
   then resize the full image to 1600 and 400 with LANCZOS and save each;
 - libvips (pyvips): autorot + jpegsave Q88 strip for full, `thumbnail_buffer` at 1600 and 400
   + jpegsave strip for display and thumb (libvips' own thread pool, its default size);
-- the project: `qc.images.make_renditions`;
-- with `--against REF`: also `qc/images.py` as it was at git revision REF ("project@REF").
+- the project: `common.renditions.make_renditions`;
+- with `--against REF`: also the pipeline as it was at git revision REF ("project@REF"): it lived in
+  `qc/images.py` before it moved to `common/renditions.py`.
 
 The pipelines run interleaved: every round runs each of them `--reps` times, in an order that
 rotates from round to round, so a noisy neighbour on the machine hits all of them alike. Printed:
@@ -135,18 +136,25 @@ def _contents(make_renditions: Callable) -> Pipeline:
 
 
 def project_at(ref: str) -> Pipeline:
-    """`qc/images.py` as committed at `ref`, imported beside today's `qc` package."""
-    source = subprocess.run(
-        ["git", "show", f"{ref}:qc/images.py"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    module = types.ModuleType("qc.images_at_ref")
-    module.__package__ = "qc"
-    exec(compile(source, f"qc/images.py@{ref}", "exec"), module.__dict__)  # noqa: S102 - our own file at a ref
+    """The pipeline as committed at `ref` (common/renditions.py, or qc/images.py before it moved),
+    imported beside today's package."""
+    places = (("common/renditions.py", "common"), ("qc/images.py", "qc"))
+    shown = {
+        path: subprocess.run(["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True, text=True)
+        for path, _ in places
+    }
+    found = next(((path, package) for path, package in places if shown[path].returncode == 0), None)
+    if found is None:
+        raise SystemExit(f"No rendition pipeline at {ref}")
+    path, package = found
+    module = types.ModuleType(f"{package}.renditions_at_ref")
+    module.__package__ = package
+    exec(compile(shown[path].stdout, f"{path}@{ref}", "exec"), module.__dict__)  # noqa: S102 - our own file at a ref
     return _contents(module.make_renditions)
 
 
 def pipelines(against: str | None) -> dict[str, Pipeline]:
-    project = _contents(importlib.import_module("qc.images").make_renditions)
+    project = _contents(importlib.import_module("common.renditions").make_renditions)
     chosen = {"naive": naive, "libvips": libvips, "project": project}
     if against:
         chosen[f"project@{against}"] = project_at(against)
@@ -268,7 +276,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--reps", type=int, default=3, help="runs of each pipeline per round")
     parser.add_argument("--orientation", type=int, default=1, choices=range(1, 9))
-    parser.add_argument("--against", help="also time qc/images.py as it was at this git revision")
+    parser.add_argument("--against", help="also time the pipeline as it was at this git revision")
     parser.add_argument("--peak-child", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -2,6 +2,7 @@
 photos, ticket attachments)."""
 
 import functools
+import re
 import struct
 import warnings
 from io import BytesIO
@@ -116,3 +117,28 @@ def jpeg_ready(image: Image.Image) -> tuple[Image.Image, bytes | None]:
         pixels = image.convert("RGB")
     wanted = b"GRAY" if pixels.mode == "L" else b"RGB "
     return pixels, icc if _icc_colour_space(icc) == wanted else None
+
+
+# --- When a photo was taken ------------------------------------------------------------------
+
+EXIF_IFD = 0x8769
+DATE_TIME_ORIGINAL = 0x9003
+OFFSET_TIME_ORIGINAL = 0x9011
+
+
+def exif_taken_at(image: Image.Image) -> str | None:
+    """When the camera says the photo was taken, as ISO 8601 ("2026-11-30T14:02:11", with the
+    camera's UTC offset when it wrote one), or None. The camera's clock, not a verified time."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exif = image.getexif().get_ifd(EXIF_IFD)
+            taken, offset = exif.get(DATE_TIME_ORIGINAL), exif.get(OFFSET_TIME_ORIGINAL)
+        except PILLOW_ERRORS:
+            return None
+    match = re.fullmatch(r"(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})", str(taken or "").strip("\x00 "))
+    if match is None:
+        return None
+    stamp = "{}-{}-{}T{}:{}:{}".format(*match.groups())
+    offset = str(offset or "").strip("\x00 ")
+    return stamp + offset if re.fullmatch(r"[+-]\d{2}:\d{2}", offset) else stamp

@@ -3,7 +3,9 @@ that know nothing of each other, and every hook calls super()."""
 
 from django.contrib import admin
 
+from evidence.admin import EvidenceOrderAdminMixin
 from orders.admin import BaseOrderAdmin
+from orders.listing_admin import ListingImagesAdminMixin
 from orders.models import Order
 from qc.admin import OrderQCSummaryMixin, QCOrderAdminMixin
 from refunds.admin import RefundsOrderAdminMixin
@@ -12,9 +14,12 @@ from tickets.models import Ticket
 
 
 @admin.register(Order)
-class OrderAdmin(QCOrderAdminMixin, RefundsOrderAdminMixin, BaseOrderAdmin):
-    """Orders' buttons and inlines; Receive also opens the QC round (qc); the return buttons, the
-    return's progress and the replacement price (refunds)."""
+class OrderAdmin(
+    EvidenceOrderAdminMixin, ListingImagesAdminMixin, QCOrderAdminMixin, RefundsOrderAdminMixin, BaseOrderAdmin
+):
+    """Orders' buttons and inlines, and the listing images (orders); Receive also opens the QC
+    round (qc); the return buttons, the return's progress and the replacement price (refunds);
+    the staff evidence pack (evidence)."""
 
 
 @admin.register(Ticket)

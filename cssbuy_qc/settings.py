@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ledger",
     "refunds",
     "tickets",
+    "evidence",
     "demo",
     "ops",
     "cssbuy_qc",
@@ -100,6 +101,8 @@ ORDER_PAGE_SECTIONS = [
     "orders.selectors.order_payment_section",
     "refunds.selectors.order_decision_section",
     "refunds.selectors.order_discount_section",
+    "qc.selectors.order_listing_section",
+    "evidence.selectors.order_evidence_section",
     "tickets.selectors.order_ticket_section",
 ]
 
@@ -219,6 +222,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "notifications.tasks.send_notification_email": {"queue": "email"},
     "qc.tasks.make_photo_renditions": {"queue": "images"},
+    "evidence.tasks.build_evidence_pack": {"queue": "images"},
 }
 # Every task has time limits (these, or its own); a soft limit raises in the task, the hard
 # one kills the worker process running it.
@@ -406,3 +410,12 @@ if AWS_STORAGE_BUCKET_NAME:
     if AWS_S3_ENDPOINT_URL:
         # Photo views redirect browsers to signed URLs on the storage host.
         CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(AWS_S3_ENDPOINT_URL.rstrip("/"))
+
+# --- Listing images and evidence packs (issue 15) --------------------------------------------
+
+# Listing images an order may have from each side: the shopper's screenshots, the purchaser's
+# seller photos (checked by the QC upload rules above).
+LISTING_IMAGES_MAX = env.int("LISTING_IMAGES_MAX", default=6)
+# An order's evidence pack (evidence app) with at most this many photos is streamed at once;
+# a larger one is built in the background and its requester notified when it is ready.
+EVIDENCE_DIRECT_MAX_PHOTOS = env.int("EVIDENCE_DIRECT_MAX_PHOTOS", default=30)

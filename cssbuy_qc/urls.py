@@ -12,5 +12,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("qc/", include("qc.urls")),
     path("tickets/", include("tickets.urls")),
+    path("evidence/", include("evidence.urls")),
     path("admin/", admin.site.urls),
 ]

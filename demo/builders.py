@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import INSPECTORS, SUPPORT
 from demo.decisions import seed_photo_requests
+from demo.listing import seed_evidence_pack, seed_listing
 from demo.qc import seed_qc
 from demo.tickets import seed_tickets
 from ledger import services as ledger
@@ -211,4 +212,6 @@ def _seed() -> bool:
     if stories:
         seed_photo_requests(stories, shopper=shopper, inspector=inspector)
     created |= seed_tickets(shopper=shopper, shopper2=shopper2, support=support)
+    created |= seed_listing(shopper=shopper, purchaser=support)
+    created |= seed_evidence_pack(shopper=shopper)
     return created

@@ -18,6 +18,7 @@ class Event(models.TextChoices):
     TICKET_REPLY = "ticket_reply", _("Support ticket replies")
     PHOTO_REQUEST = "photo_request", _("Extra photos and measurements you asked for")
     DISCOUNT_UPDATE = "discount_update", _("Discount negotiations with the seller")
+    EVIDENCE_READY = "evidence_ready", _("Evidence pack ready")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -1,10 +1,16 @@
 from urllib.parse import urlparse
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from common.forms import ExpectedStatusForm, MoneyField
+from common.renditions import PreparedImage, prepare_image
+from common.uploads import ACCEPT
 
 from .models import Marketplace, Order
 
@@ -16,11 +22,80 @@ MARKETPLACE_HOSTS = {
 }
 
 
+class MultipleImageInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+def _listing_help() -> str:
+    limit = settings.LISTING_IMAGES_MAX
+    return ngettext(
+        "Screenshots of the listing (photos, size chart), to compare with the QC photos later: "
+        "JPEG, PNG or WebP, up to %(count)d image.",
+        "Screenshots of the listing (photos, size chart), to compare with the QC photos later: "
+        "JPEG, PNG or WebP, up to %(count)d images.",
+        limit,
+    ) % {"count": limit}
+
+
+# Formatted when shown, in the language of that request (see tickets.forms.attachments_help).
+listing_help = lazy(_listing_help, str)
+
+
+class ListingImagesField(forms.FileField):
+    """Several images in one input; cleans to the checked images with their renditions made
+    (PreparedImage), every refused file named in the errors."""
+
+    widget = MultipleImageInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Screenshots of the listing"))
+        kwargs.setdefault("help_text", listing_help())
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("accept", ACCEPT)
+
+    def clean(self, data, initial=None) -> list[PreparedImage]:
+        uploads = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if not uploads:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        limit = settings.LISTING_IMAGES_MAX
+        if len(uploads) > limit:
+            raise ValidationError(
+                ngettext("Attach at most %(count)d image.", "Attach at most %(count)d images.", limit)
+                % {"count": limit},
+                code="too_many",
+            )
+        prepared: list[PreparedImage] = []
+        errors: list[str] = []
+        for upload in uploads:
+            try:
+                image = prepare_image(super().clean(upload, initial))
+            except ValidationError as error:
+                errors.extend(error.messages)
+                continue
+            if any(image.sha256 == other.sha256 for other in prepared):
+                errors.append(_("“%(name)s” was chosen twice.") % {"name": image.name})
+            else:
+                prepared.append(image)
+        if errors:
+            raise ValidationError(errors)
+        return prepared
+
+
+class ListingImagesForm(forms.Form):
+    """Listing images added later: the shopper's on the order page, the purchaser's in the admin."""
+
+    images = ListingImagesField(required=True, label=_("Add listing images"))
+
+
 class PlaceOrderForm(forms.ModelForm):
     # A bare "item.taobao.com/..." means https (Django 6's default, chosen explicitly here).
     product_url = forms.URLField(label=_("marketplace URL"), max_length=1000, assume_scheme="https")
     unit_price = MoneyField(label=capfirst(Order._meta.get_field("unit_price").verbose_name), allow_zero=False)
     domestic_shipping = MoneyField(label=capfirst(Order._meta.get_field("domestic_shipping").verbose_name))
+    listing_images = ListingImagesField()
 
     class Meta:
         model = Order
@@ -52,6 +127,7 @@ class PlaceOrderForm(forms.ModelForm):
         return url
 
     def order_values(self) -> dict:
+        """The order's fields, and its listing images (`listing_images`) for the service."""
         return {**self.cleaned_data, "marketplace": self.marketplace}
 
 

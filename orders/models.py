@@ -467,3 +467,91 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status} -> {self.to_status}"
+
+
+# Django's default permission to see listing images, as the image view checks it for staff.
+PERM_VIEW_LISTING = "orders.view_listingimage"
+LISTING_RENDITIONS = ("full", "display", "thumb")
+
+
+def new_listing_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def listing_image_path(image: "ListingImage", filename: str) -> str:
+    # Unguessable, and independent of the uploaded name; the storage stays private anyway.
+    return f"listing/{image.key}/{filename}"
+
+
+class ListingImageQuerySet(models.QuerySet):
+    def delete(self):
+        raise TypeError(
+            "Listing images are deleted one at a time with orders.services.listing_image_delete, "
+            "which removes their files."
+        )
+
+
+class ListingImage(models.Model):
+    """A picture of the marketplace listing, to compare QC photos with: a screenshot the shopper
+    attached when ordering, or a seller's photo the purchaser attached when buying.
+
+    Checked like QC photos and stored only as renditions (upright, without EXIF/GPS or any
+    other metadata): `full` at the uploaded size, `display` (about 1600 px) and `thumb` (about
+    400 px). Served only through the permission-checked view; deleted through the service.
+    """
+
+    class Source(models.TextChoices):
+        SHOPPER = "shopper", _("Your screenshot")
+        PURCHASER = "purchaser", _("Seller's photo")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="listing_images")
+    key = models.CharField(max_length=32, unique=True, default=new_listing_key, editable=False)
+    source = models.CharField(_("from"), max_length=16, choices=Source)
+    full = models.FileField(_("full resolution"), upload_to=listing_image_path, max_length=255)
+    display = models.FileField(_("display"), upload_to=listing_image_path, max_length=255)
+    thumb = models.FileField(_("thumbnail"), upload_to=listing_image_path, max_length=255)
+    width = models.PositiveIntegerField(_("width"), help_text=_("Pixels, upright."))
+    height = models.PositiveIntegerField(_("height"), help_text=_("Pixels, upright."))
+    display_width = models.PositiveIntegerField()
+    display_height = models.PositiveIntegerField()
+    thumb_width = models.PositiveIntegerField()
+    thumb_height = models.PositiveIntegerField()
+    bytes = models.PositiveBigIntegerField(_("bytes"), help_text=_("Size of the full-resolution file."))
+    sha256 = models.CharField(_("content hash"), max_length=64, editable=False, help_text=_("Of the uploaded file."))
+    original_name = models.CharField(_("uploaded as"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    objects = ListingImageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("listing image")
+        verbose_name_plural = _("listing images")
+        ordering = ["order", "source", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "sha256"], name="listing_image_unique_per_order"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(source)s %(number)s") % {"source": self.get_source_display(), "number": self.position + 1}
+
+    def url(self, rendition: str) -> str:
+        return reverse("orders:listing_image", kwargs={"pk": self.pk, "rendition": rendition})
+
+    @property
+    def thumb_url(self) -> str:
+        return self.url("thumb")
+
+    @property
+    def display_url(self) -> str:
+        return self.url("display")
+
+    @property
+    def full_url(self) -> str:
+        return self.url("full")
+
+    def stored_names(self) -> list[str]:
+        return [f.name for f in (self.full, self.display, self.thumb) if f]

@@ -1,15 +1,16 @@
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Case, OuterRef, Prefetch, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from common.pages import PageSection
 from ledger.selectors import wallet_balance
 
-from .models import Order, OrderEvent
+from .models import PERM_VIEW_LISTING, ListingImage, Order, OrderEvent
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -62,3 +63,42 @@ def orders_with_expired_decision() -> list[int]:
             status=Order.Status.QC_FAILED, decision_pauses=0, decision_deadline__lte=timezone.now()
         ).values_list("pk", flat=True)
     )
+
+
+# --- Listing images ---------------------------------------------------------------------------
+
+
+def _listing_order() -> list:
+    """The seller's own photos first (the listing as the seller shows it), then the shopper's
+    screenshots, each in the order they were attached."""
+    side = Case(When(source=ListingImage.Source.PURCHASER, then=Value(0)), default=Value(1))
+    return [side, "position", "id"]
+
+
+def listing_images_for_order(*, order: Order) -> list[ListingImage]:
+    """The order's listing images, seller's photos first; one query."""
+    return list(ListingImage.objects.filter(order=order).order_by(*_listing_order()))
+
+
+def listing_thumbs_for_orders(*, orders: Iterable[Order]) -> dict[int, ListingImage]:
+    """Order id -> its first listing image (as `listing_images_for_order` lists them), for the
+    orders that have one: the picture of an order card that has no QC photo. One query for any
+    number of orders; use `.thumb_url`, `.thumb_width` and `.thumb_height`."""
+    ids = [order.pk for order in orders]
+    if not ids:
+        return {}
+    first = ListingImage.objects.filter(order_id=OuterRef("order_id")).order_by(*_listing_order()).values("pk")[:1]
+    images = ListingImage.objects.filter(order_id__in=ids, pk=Subquery(first)).only(
+        "pk", "order_id", "source", "position", "thumb", "thumb_width", "thumb_height"
+    )
+    return {image.order_id: image for image in images}
+
+
+def listing_image_for_viewer(*, user: "User", pk: int) -> ListingImage:
+    """A listing image for its order's shopper or staff who may see listing images; else 404."""
+    queryset = (
+        ListingImage.objects.all()
+        if user.has_perm(PERM_VIEW_LISTING)
+        else ListingImage.objects.filter(order__shopper_id=user.pk)
+    )
+    return get_object_or_404(queryset, pk=pk)

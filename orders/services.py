@@ -4,28 +4,33 @@ status, saves and writes the timeline event and the shopper's notice; it returns
 Nothing else calls a transition method and saves."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from common import fsm
 from common.errors import ActionRefused
+from common.files import delete_stored_files
+from common.renditions import PreparedImage
 from ledger.models import ZERO, Account, LedgerTransaction, money
 from ledger.selectors import order_refundable
 from ledger.services import ledger_post, platform_account, wallet_for
 from notifications.models import Event
 from notifications.services import notify
 
-from .models import Order, OrderEvent
+from .models import LISTING_RENDITIONS, PERM_PURCHASE, ListingImage, Order, OrderEvent, is_shopper
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -349,11 +354,135 @@ def order_pay(
     return locked
 
 
-def order_place_and_pay(*, shopper: "User", **fields) -> Order:
-    """Place an order and pay it from the balance in one step; with too little balance nothing
-    is created or charged (InsufficientBalance says how much is missing)."""
+def order_place_and_pay(*, shopper: "User", listing_images: Sequence[PreparedImage] = (), **fields) -> Order:
+    """Place an order and pay it from the balance in one step, with the shopper's screenshots of
+    the listing; with too little balance nothing is created, stored or charged
+    (InsufficientBalance says how much is missing)."""
     with transaction.atomic():
-        return order_pay(order=order_place(shopper=shopper, **fields), by=shopper)
+        order = order_pay(order=order_place(shopper=shopper, **fields), by=shopper)
+        if listing_images:
+            _listing_images_store(locked=order, images=listing_images, source=ListingImage.Source.SHOPPER, by=shopper)
+        return order
+
+
+# --- Listing images -------------------------------------------------------------------------
+
+
+def _listing_images_store(
+    *, locked: Order, images: Sequence[PreparedImage], source: str, by: "User"
+) -> list[ListingImage]:
+    """Store checked images after those the order has from `source`, with a timeline line; the
+    caller holds the order's row lock (so two uploads cannot both take the last places). Nothing
+    stays stored when it raises."""
+    existing = list(ListingImage.objects.filter(order=locked).values_list("source", "sha256"))
+    room = settings.LISTING_IMAGES_MAX - sum(1 for kind, _digest in existing if kind == source)
+    if len(images) > room:
+        raise OrderActionError(
+            ngettext(
+                "An order can have at most %(limit)d listing image from each side; %(room)d more can be added.",
+                "An order can have at most %(limit)d listing images from each side; %(room)d more can be added.",
+                settings.LISTING_IMAGES_MAX,
+            )
+            % {"limit": settings.LISTING_IMAGES_MAX, "room": max(room, 0)}
+        )
+    seen = {digest for _kind, digest in existing}
+    for image in images:
+        if image.sha256 in seen:
+            raise OrderActionError(_("“%(name)s” is already attached to this order.") % {"name": image.name})
+        seen.add(image.sha256)
+    position = sum(1 for kind, _digest in existing if kind == source)
+    made: list[ListingImage] = []
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            for offset, image in enumerate(images):
+                full, display, thumb = (image.renditions[name] for name in LISTING_RENDITIONS)
+                row = ListingImage(
+                    order=locked,
+                    source=source,
+                    width=full.width,
+                    height=full.height,
+                    display_width=display.width,
+                    display_height=display.height,
+                    thumb_width=thumb.width,
+                    thumb_height=thumb.height,
+                    bytes=len(full.content),
+                    sha256=image.sha256,
+                    original_name=image.name[:200],
+                    position=position + offset,
+                    uploaded_by=by,
+                )
+                for name in LISTING_RENDITIONS:
+                    field = getattr(row, name)
+                    field.save(f"{name}.jpg", ContentFile(image.renditions[name].content), save=False)
+                    stored.append(field.name)
+                row.save()
+                made.append(row)
+            count = len(made)
+            note = (
+                ngettext(
+                    "%(count)d screenshot of the listing attached.",
+                    "%(count)d screenshots of the listing attached.",
+                    count,
+                )
+                if source == ListingImage.Source.SHOPPER
+                else ngettext(
+                    "%(count)d photo from the seller's listing attached by our purchaser.",
+                    "%(count)d photos from the seller's listing attached by our purchaser.",
+                    count,
+                )
+            ) % {"count": count}
+            OrderEvent.objects.create(order=locked, actor=by, note=note)
+    except IntegrityError:
+        delete_stored_files(stored)
+        raise OrderActionError(_("One of these images is already attached to this order.")) from None
+    except BaseException:
+        delete_stored_files(stored)
+        raise
+    return made
+
+
+def listing_images_add(
+    *, order: Order, images: Sequence[PreparedImage], source: str, by: "User"
+) -> list[ListingImage]:
+    """Attach listing images (checked by `common.renditions.prepare_image`) to an order: the
+    shopper's screenshots (by its shopper) or the seller's photos (by a purchaser). Refused with
+    OrderActionError, nothing stored, beyond LISTING_IMAGES_MAX from one side, for an image the
+    order already has, or on a cancelled order. Caller need not lock."""
+    allowed = is_shopper(order, by) if source == ListingImage.Source.SHOPPER else by.has_perm(PERM_PURCHASE)
+    if not allowed:
+        raise OrderActionError(_("You are not allowed to attach listing images to this order."))
+    if not images:
+        raise OrderActionError(_("Choose at least one image."))
+    with transaction.atomic():
+        locked = _locked_row(order.pk)
+        if locked is None:
+            raise OrderChangedMeanwhile()
+        if locked.status == Status.CANCELLED:
+            raise OrderActionError(_("This order is cancelled; its listing images cannot change."))
+        return _listing_images_store(locked=locked, images=images, source=source, by=by)
+
+
+def listing_image_delete(*, image: ListingImage, by: "User") -> None:
+    """Remove a seller's photo a purchaser attached by mistake; its files go once the deletion
+    is committed, and the timeline keeps a staff-only line. The shopper's screenshots are theirs:
+    staff do not remove them."""
+    if not by.has_perm(PERM_PURCHASE) or image.source != ListingImage.Source.PURCHASER:
+        raise OrderActionError(_("You are not allowed to remove this listing image."))
+    names = image.stored_names()
+    with transaction.atomic():
+        locked = _locked_row(image.order_id)
+        current = ListingImage.objects.filter(pk=image.pk, order=locked).first()
+        if current is None:
+            return  # removed meanwhile: what was asked is done
+        current.delete()
+        OrderEvent.objects.create(
+            order=locked,
+            actor=by,
+            note=_("Listing image “%(name)s” removed.") % {"name": current.original_name or current.key[:8]},
+            shopper_visible=False,
+        )
+        transaction.on_commit(partial(delete_stored_files, names))
 
 
 def _refund_whole_payment(*, locked: Order, by: "User | None", reason: str) -> None:

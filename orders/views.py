@@ -1,15 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
 
 from common.errors import ActionRefused
 from common.forms import ExpectedStatusForm
+from common.serving import stored_file_response
 from ledger.selectors import wallet_balance
 
 from . import selectors, services
-from .forms import PayForm, PlaceOrderForm
+from .forms import ListingImagesForm, PayForm, PlaceOrderForm
+from .models import LISTING_RENDITIONS, ListingImage
 from .pages import order_form_unreadable, order_page, order_refused
 
 
@@ -27,7 +31,7 @@ def order_detail(request, number: str):
 @login_required
 def order_new(request):
     """Place an order and pay it from the balance in one step."""
-    form = PlaceOrderForm(request.POST or None)
+    form = PlaceOrderForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             order = services.order_place_and_pay(shopper=request.user, **form.order_values())
@@ -72,3 +76,42 @@ def order_cancel(request, number: str):
 @require_POST
 def order_keep(request, number: str):
     return _order_step(request, number, services.order_keep, _("You kept it. The item is stored in the warehouse."))
+
+
+@login_required
+@require_POST
+def listing_images_add(request, number: str):
+    """The shopper adds screenshots of the listing from the order page."""
+    order = selectors.order_for_shopper(user=request.user, number=number)
+    form = ListingImagesForm(request.POST, request.FILES)
+    if not form.is_valid():
+        problems = [error for errors in form.errors.values() for error in errors]
+        return order_refused(request, number=number, error=ActionRefused(" ".join(problems)), status=400)
+    try:
+        added = services.listing_images_add(
+            order=order, images=form.cleaned_data["images"], source=ListingImage.Source.SHOPPER, by=request.user
+        )
+    except ActionRefused as error:
+        return order_refused(request, number=number, error=error)
+    messages.success(
+        request,
+        ngettext("%(count)d listing image attached.", "%(count)d listing images attached.", len(added))
+        % {"count": len(added)},
+    )
+    return redirect(order)
+
+
+@login_required
+@require_safe
+def listing_image(request, pk: int, rendition: str):
+    """One rendition of a listing image, for its order's shopper or staff; anyone else gets 404."""
+    if rendition not in LISTING_RENDITIONS:
+        raise Http404
+    image = selectors.listing_image_for_viewer(user=request.user, pk=pk)
+    return stored_file_response(
+        request,
+        getattr(image, rendition),
+        etag=f"{image.key}-{rendition}",
+        content_type="image/jpeg",
+        filename=f"listing-{image.key[:12]}-{rendition}.jpg",
+    )

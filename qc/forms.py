@@ -51,3 +51,11 @@ class PhotoRequestMeasurementForm(forms.Form):
     listed_value = forms.DecimalField(label=_("Listed"), max_digits=10, decimal_places=2)
     measured_value = forms.DecimalField(label=_("Measured"), max_digits=10, decimal_places=2)
     unit = forms.CharField(label=_("Unit"), max_length=16, initial="cm")
+
+
+class CompareForm(forms.Form):
+    """The compare page's choices, from its query string; anything unreadable is left unchosen."""
+
+    listing = forms.IntegerField(required=False, min_value=1)
+    photo = forms.IntegerField(required=False, min_value=1)
+    mode = forms.ChoiceField(required=False, choices=[("side", "side"), ("slider", "slider")])

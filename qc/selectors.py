@@ -4,6 +4,7 @@ The pages show rounds as `RoundView`s: the round with its photos numbered as sho
 defects boxed on it, and each defect with the photo it points at. Nothing is hung on the rows.
 """
 
+import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,11 +16,14 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from common.pages import PageSection
+from common.uploads import ACCEPT
 from ledger.models import ZERO, money
-from orders.models import Order
+from orders.models import PERM_VIEW_LISTING, ListingImage, Order
+from orders.selectors import listing_images_for_order
 
 from .models import PERM_VIEW_INSPECTION, PERM_VIEW_PHOTO, Defect, Inspection, Measurement, PhotoRequest, QCPhoto
 
@@ -207,4 +211,98 @@ def photo_requests_to_answer() -> QuerySet[PhotoRequest]:
         PhotoRequest.objects.open()
         .select_related("order", "inspection", "requested_by")
         .order_by("requested_at", "id")
+    )
+
+
+# --- Comparing with the listing -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparePhoto:
+    """A QC photo as the compare page offers it: which round, which number, its boxes as data
+    for the page's script ([x, y, w, h, severity, title] each, fractions of the photo)."""
+
+    photo: QCPhoto
+    round_number: int
+    number: int
+    boxes: tuple[tuple, ...]
+
+    @property
+    def boxes_json(self) -> str:
+        return json.dumps(self.boxes)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    order: Order
+    listing: tuple[ListingImage, ...]
+    photos: tuple[ComparePhoto, ...]  # newest round first, each round's photos in page order
+    listing_choice: ListingImage | None
+    photo_choice: ComparePhoto | None
+
+
+def _compare_photos(*, order: Order, completed_only: bool) -> tuple[ComparePhoto, ...]:
+    """The photos with renditions of the order's rounds, with their boxes; three queries."""
+    rounds = Inspection.objects.filter(order=order).order_by("-round_number")
+    if completed_only:
+        rounds = rounds.exclude(result=Inspection.Result.PENDING)
+    rounds = rounds.prefetch_related(
+        Prefetch("photos", QCPhoto.objects.filter(renditions_at__isnull=False).order_by("position", "id")),
+        Prefetch("defects", Defect.objects.filter(box_x__isnull=False).order_by("position", "id")),
+    )
+    photos = []
+    for inspection in rounds:
+        boxes: dict[int, list] = {}
+        for d in inspection.defects.all():
+            title = f"{d.get_kind_display()}: {d.description}"
+            boxes.setdefault(d.photo_id, []).append((d.box_x, d.box_y, d.box_w, d.box_h, d.severity, title))
+        photos += [
+            ComparePhoto(
+                photo=photo,
+                round_number=inspection.round_number,
+                number=number,
+                boxes=tuple(boxes.get(photo.pk, ())),
+            )
+            for number, photo in enumerate(inspection.photos.all(), start=1)
+        ]
+    return tuple(photos)
+
+
+def _staff_compares(user: "User") -> bool:
+    return user.has_perm(PERM_VIEW_PHOTO) and user.has_perm(PERM_VIEW_LISTING)
+
+
+def comparison_for_viewer(*, user: "User", number: str, listing_pk: int | None, photo_pk: int | None) -> Comparison:
+    """An order's listing images and QC photos, and the pair chosen (or the first of each), for
+    its shopper (completed rounds only) or staff who may see both; anyone else gets 404.
+    Five queries whatever the numbers of images, rounds, photos and boxes."""
+    staff = _staff_compares(user)
+    orders = Order.objects.all() if staff else Order.objects.for_shopper(user)
+    order = get_object_or_404(orders, number=number)
+    listing = tuple(listing_images_for_order(order=order))
+    photos = _compare_photos(order=order, completed_only=not staff)
+    listing_choice = next((image for image in listing if image.pk == listing_pk), listing[0] if listing else None)
+    photo_choice = next((shown for shown in photos if shown.photo.pk == photo_pk), photos[0] if photos else None)
+    return Comparison(
+        order=order, listing=listing, photos=photos, listing_choice=listing_choice, photo_choice=photo_choice
+    )
+
+
+def order_listing_section(*, order: Order, user: "User") -> PageSection:
+    """The order page's listing images: thumbnails, a way to add screenshots, and the way to
+    compare them with the QC photos once there are both (two queries)."""
+    listing = listing_images_for_order(order=order)
+    has_photos = QCPhoto.objects.filter(
+        inspection__order=order, renditions_at__isnull=False, inspection__completed_at__isnull=False
+    ).exists()
+    shoppers = sum(1 for image in listing if image.source == ListingImage.Source.SHOPPER)
+    return PageSection(
+        "qc/listing_section.html",
+        {
+            "listing": listing,
+            "compare_url": reverse("qc:compare", kwargs={"number": order.number}) if listing and has_photos else "",
+            "has_photos": has_photos,
+            "room": max(settings.LISTING_IMAGES_MAX - shoppers, 0) if order.status != Order.Status.CANCELLED else 0,
+            "accept": ACCEPT,
+        },
     )

@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 from common.files import delete_stored_files
 from common.images import PILLOW_ERRORS
 from common.publishing import publish, publish_soon
+from common.renditions import make_renditions
 from common.uploads import validate_image
 from ledger.models import Account, LedgerTransaction, money
 from ledger.selectors import posted_transaction
@@ -49,7 +50,6 @@ from orders.services import (
 )
 
 from .exceptions import QCError, UnreadablePhoto
-from .images import make_renditions
 from .models import PERM_COMPLETE, Defect, Inspection, Measurement, PhotoRequest, QCPhoto
 from .selectors import photo_request_unit_fee
 

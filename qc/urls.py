@@ -6,4 +6,5 @@ app_name = "qc"
 urlpatterns = [
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection"),
     path("photos/<int:pk>/<str:rendition>/", views.photo, name="photo"),
+    path("orders/<str:number>/compare/", views.compare, name="compare"),
 ]

@@ -19,7 +19,7 @@ from orders.selectors import order_for_shopper
 
 from . import selectors, services
 from .exceptions import QCError
-from .forms import PhotoRequestForm
+from .forms import CompareForm, PhotoRequestForm
 from .models import PERM_VIEW_PHOTO, RENDITIONS
 
 logger = logging.getLogger(__name__)
@@ -110,3 +110,18 @@ def order_photo_request(request, number: str):
         % {"due": due},
     )
     return redirect(order)
+
+
+@login_required
+@require_safe
+def compare(request, number: str):
+    """A listing image and a QC photo of the order side by side, or one over the other with a
+    slider; `?listing=<id>&photo=<id>` chooses the pair (the page's script changes it in place)."""
+    form = CompareForm(request.GET)
+    form.is_valid()  # a value that cannot be read is left unchosen; the others still count
+    chosen = form.cleaned_data
+    comparison = selectors.comparison_for_viewer(
+        user=request.user, number=number, listing_pk=chosen.get("listing"), photo_pk=chosen.get("photo")
+    )
+    context = {"comparison": comparison, "order": comparison.order, "mode": chosen.get("mode") or "side"}
+    return render(request, "qc/compare.html", context)

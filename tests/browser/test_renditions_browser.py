@@ -8,7 +8,7 @@ import base64
 
 import pytest
 
-from qc.images import make_renditions
+from common.renditions import make_renditions
 from tests.qc.images import phone_photo, upright_scene
 
 pytestmark = [

@@ -147,3 +147,22 @@ def test_shoppers_have_tickets_in_several_statuses_and_seeding_twice_adds_nothin
     counts = (Ticket.objects.count(), Message.objects.count(), CannedReply.objects.count())
     assert seed_demo() is False
     assert (Ticket.objects.count(), Message.objects.count(), CannedReply.objects.count()) == counts
+
+
+def test_listing_images_from_both_sides_and_a_ready_evidence_pack(demo, client):
+    from evidence.models import EvidencePack
+    from orders.models import ListingImage
+
+    shopper = Order.objects.filter(shopper__email="shopper@example.com").first().shopper
+    [pack] = EvidencePack.objects.filter(order__shopper=shopper)
+    failed = pack.order
+    assert failed.status == S.QC_FAILED
+    assert set(failed.listing_images.values_list("source", flat=True)) == set(ListingImage.Source.values)
+    assert pack.is_ready and pack.file and (demo.media / pack.file.name).is_file()
+    client.force_login(shopper)
+    assert "Compare with the QC photos" in client.get(failed.get_absolute_url()).text
+    assert client.get(pack.get_absolute_url()).status_code == 200
+
+    counts = (ListingImage.objects.count(), EvidencePack.objects.count())
+    assert seed_demo() is False
+    assert (ListingImage.objects.count(), EvidencePack.objects.count()) == counts

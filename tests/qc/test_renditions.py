@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from common.images import jpeg_ready
-from qc.images import make_renditions
+from common.renditions import make_renditions
 from tests.qc.images import (
     ARITHMETIC_JPEG,
     PHONE,

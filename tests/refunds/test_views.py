@@ -469,16 +469,18 @@ def _qc_failed_round(shopper, inspector):
 
 # After QC the page also lists the order's photo requests (+1 query), and where more photos may
 # be asked for, reads the latest round for the form (+1); a stored item looks for the discount
-# it may have been kept for (+1).
+# it may have been kept for (+1). Three of each are the listing images section (the images,
+# whether there are QC photos to compare with) and the evidence pack section (the shopper's
+# latest pack).
 PINNED_ORDER_PAGES = {
-    S.PENDING_PAYMENT: 8,
-    S.PAID: 10,
-    S.QC_FAILED: 13,
-    S.STORED: 14,
-    S.RETURNING: 12,
-    S.REFUNDED: 12,
-    S.EXCHANGE_REQUESTED: 12,
-    S.CANCELLED: 11,
+    S.PENDING_PAYMENT: 11,
+    S.PAID: 13,
+    S.QC_FAILED: 16,
+    S.STORED: 17,
+    S.RETURNING: 15,
+    S.REFUNDED: 15,
+    S.EXCHANGE_REQUESTED: 15,
+    S.CANCELLED: 14,
 }
 
 

@@ -1,4 +1,4 @@
-"""The rendition pipeline: upright, metadata-free JPEGs at three sizes, made fast.
+"""The rendition pipeline (QC photos, listing images): upright, metadata-free JPEGs at three sizes, made fast.
 
 `full` of a JPEG is the original's compressed image data unchanged: every metadata segment is
 dropped by rewriting the JPEG's marker segments (EXIF with GPS, XMP, IPTC, comments, thumbnails,
@@ -17,16 +17,20 @@ over two threads where Pillow lets go of the GIL (resizing and encoding).
 `benchmarks/renditions.py` measures all this against naive Pillow and libvips.
 """
 
+import hashlib
 import re
 import struct
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import PurePath
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from PIL import ExifTags, Image
 
 from common.images import PILLOW_ERRORS, UPRIGHT, exif_orientation, jpeg_ready
-from common.uploads import FORMATS
+from common.uploads import FORMATS, validate_image
 
 DISPLAY_SIZE = 1600
 THUMB_SIZE = 400
@@ -239,3 +243,37 @@ def make_renditions(data: bytes) -> dict[str, Rendition]:
     orientation = orientation if orientation in UPRIGHT else 1  # 1, or a value no viewer knows
     renditions = (_from_jpeg(data, orientation) if is_jpeg else None) or _reencoded(data)
     return {rendition.name: rendition for rendition in renditions}
+
+
+# --- An upload made ready to store -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An uploaded image that passed `validate_image`, with its renditions made: what a service
+    stores. Only `prepare_image` makes one, so holding one means the checks were passed."""
+
+    name: str  # the uploaded file's name, for messages
+    sha256: str  # of the uploaded bytes: the same file uploaded twice is recognised
+    renditions: dict[str, Rendition]
+
+
+def prepare_image(uploaded_file) -> PreparedImage:
+    """Check an upload as every image is checked and make its renditions (upright, without
+    EXIF/GPS or other metadata); raise ValidationError with a message naming the file."""
+    name = PurePath(getattr(uploaded_file, "name", "") or "").name
+    try:
+        image = validate_image(uploaded_file)
+        renditions = make_renditions(image.content)
+    except ValidationError as error:
+        raise ValidationError(
+            [_("“%(name)s”: %(problem)s") % {"name": name, "problem": message} for message in error.messages],
+            code="invalid_image",
+        ) from None
+    except PILLOW_ERRORS:
+        raise ValidationError(
+            _("“%(name)s”: this image is damaged and cannot be read. Save or export it again and retry.")
+            % {"name": name},
+            code="corrupt",
+        ) from None
+    return PreparedImage(name=name, sha256=hashlib.sha256(image.content).hexdigest(), renditions=renditions)
