@@ -61,3 +61,19 @@ def ledger_violations() -> list[str]:
 def posted_transaction(*, key: str) -> LedgerTransaction | None:
     """The transaction posted under this idempotency key, if any."""
     return LedgerTransaction.objects.filter(idempotency_key=key).first()
+
+
+def transaction_wallet_amount(*, txn: LedgerTransaction) -> "Decimal":
+    """What a transaction moved on shopper wallets (positive: credited)."""
+    return txn.entries.filter(account__kind=Account.Kind.WALLET).aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def order_last_wallet_entry(*, order_id: int) -> Entry | None:
+    """The newest movement of the order's shopper wallet caused by the order, with its account's
+    shopper: what a staff step on the order just credited, and the balance after it."""
+    return (
+        Entry.objects.filter(transaction__order_id=order_id, account__kind=Account.Kind.WALLET)
+        .select_related("account__user")
+        .order_by("-id")
+        .first()
+    )

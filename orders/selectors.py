@@ -2,7 +2,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -12,7 +12,12 @@ from ledger.selectors import wallet_balance
 from .models import Order, OrderEvent
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from accounts.models import User
+
+# "Decisions expiring soon" on the staff dashboard and in the order list's filter.
+DECISION_EXPIRING_HOURS = 24
 
 
 def order_groups_for_shopper(*, user: "User") -> dict[str, list[Order]]:
@@ -58,4 +63,13 @@ def orders_with_expired_decision() -> list[int]:
         Order.objects.filter(status=Order.Status.QC_FAILED, decision_deadline__lte=timezone.now()).values_list(
             "pk", flat=True
         )
+    )
+
+
+def decisions_expiring_q(*, now: "datetime") -> Q:
+    """QC-failed orders whose decision window closes within DECISION_EXPIRING_HOURS."""
+    return Q(
+        status=Order.Status.QC_FAILED,
+        decision_deadline__gt=now,
+        decision_deadline__lte=now + timedelta(hours=DECISION_EXPIRING_HOURS),
     )

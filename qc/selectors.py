@@ -119,3 +119,13 @@ def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
 def qc_queue() -> QuerySet[Order]:
     """Orders waiting for QC, the longest-waiting first."""
     return Order.objects.filter(status=Order.Status.AWAITING_QC).order_by("status_changed_at", "id")
+
+
+def rounds_for_staff(*, order: Order) -> list[RoundView]:
+    """Every QC round of an order, the one in progress included, newest first, with its inspector,
+    photos, defects and measurements: for support working on the order.
+
+    Four queries (rounds with inspectors, photos, defects, measurements), whatever their numbers.
+    """
+    queryset = Inspection.objects.filter(order=order).select_related("inspector").order_by("-round_number")
+    return [_round_view(inspection) for inspection in _with_evidence(queryset)]

@@ -191,11 +191,12 @@ def test_a_stale_change_form_does_not_overwrite_what_a_service_changed_meanwhile
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("status", "change_queries"), [(S.PENDING_PAYMENT, 10), (S.PAID, 10), (S.RETURNING, 11)])
+@pytest.mark.parametrize(("status", "change_queries"), [(S.PENDING_PAYMENT, 11), (S.PAID, 11), (S.RETURNING, 12)])
 def test_the_order_admin_pages_run_a_pinned_number_of_queries(
     support_client, shopper, status, change_queries, django_assert_num_queries
 ):
-    """The change page with its timeline, and for a paid order its ledger and return inlines."""
+    """The change page with its timeline and QC rounds (none here: see test_admin_qc_rounds), and
+    for a paid order its ledger and return inlines."""
     from tests.factories import ReturnRequestFactory, paid_order
 
     order = (
