@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from .models import ZERO, Account, Entry, LedgerTransaction
+from .models import ZERO, Account, Entry, LedgerTransaction, money
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -20,7 +20,7 @@ def order_refundable(*, order_id: int) -> "Decimal":
     total = Entry.objects.filter(transaction__order_id=order_id, account__kind=Account.Kind.WALLET).aggregate(
         total=Sum("amount")
     )["total"]
-    return max(-(total or ZERO), ZERO)
+    return money(max(-(total or ZERO), ZERO))
 
 
 def statement_entries(*, user: "User") -> QuerySet[Entry]:
@@ -65,7 +65,7 @@ def posted_transaction(*, key: str) -> LedgerTransaction | None:
 
 def transaction_wallet_amount(*, txn: LedgerTransaction) -> "Decimal":
     """What a transaction moved on shopper wallets (positive: credited)."""
-    return txn.entries.filter(account__kind=Account.Kind.WALLET).aggregate(total=Sum("amount"))["total"] or ZERO
+    return money(txn.entries.filter(account__kind=Account.Kind.WALLET).aggregate(total=Sum("amount"))["total"] or ZERO)
 
 
 def order_last_wallet_entry(*, order_id: int) -> Entry | None:

@@ -263,7 +263,7 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
             "opts": self.opts,
             "app_label": self.opts.app_label,
             "original": order,
-            "title": gettext("%(action)s for order %(number)s?") % {"action": label, "number": order.number},
+            "title": gettext("Confirm “%(action)s” for order %(number)s") % {"action": label, "number": order.number},
             "action_label": label,
             "action_url": reverse("admin:orders_order_transition", args=[order.pk, name]),
             "expected_status": order.status,

@@ -5,9 +5,10 @@ defects boxed on it, and each defect with the photo it points at. Nothing is hun
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -119,6 +120,32 @@ def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
 def qc_queue() -> QuerySet[Order]:
     """Orders waiting for QC, the longest-waiting first."""
     return Order.objects.filter(status=Order.Status.AWAITING_QC).order_by("status_changed_at", "id")
+
+
+@dataclass(frozen=True)
+class QueueAge:
+    """A band of the QC queue by how long orders have waited since they arrived: at least
+    `from_hours` (0 if None), less than `to_hours` (no limit if None)."""
+
+    key: str
+    from_hours: int | None
+    to_hours: int | None
+
+    def q(self, *, now: datetime) -> Q:
+        """Orders waiting for QC in this band; the queue's filter and the dashboard both use it."""
+        condition = Q(status=Order.Status.AWAITING_QC)
+        if self.from_hours is not None:
+            condition &= Q(status_changed_at__lte=now - timedelta(hours=self.from_hours))
+        if self.to_hours is not None:
+            condition &= Q(status_changed_at__gt=now - timedelta(hours=self.to_hours))
+        return condition
+
+
+QUEUE_AGES = {
+    "under_24h": QueueAge("under_24h", None, 24),
+    "1_2_days": QueueAge("1_2_days", 24, 48),
+    "over_2_days": QueueAge("over_2_days", 48, None),
+}
 
 
 def rounds_for_staff(*, order: Order) -> list[RoundView]:
