@@ -6,6 +6,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from ledger.selectors import ledger_violations, wallet_balance
 from orders.models import Order
@@ -57,6 +58,8 @@ def test_shopper_returns_a_failed_item_and_buys_another_size_with_the_refund(pag
     # A page asks first, with the amount, the shopper and the balance after; nothing moved yet.
     staff_page.wait_for_selector("text=¥401.00 will be credited to buyer@example.com")
     assert wallet_balance(user=shopper) == Decimal("0.00")
+    axe = Axe().run(staff_page)
+    assert axe.violations_count == 0, axe.generate_report()
     staff_page.get_by_role("button", name="Credit ¥401.00 to buyer@example.com").click()
     staff_page.wait_for_selector("text=¥401.00 credited to buyer@example.com; balance now ¥401.00.")
     assert staff_page.get_by_text("is now “Refunded to balance”").is_visible()
