@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-WIDTH = 400
+WIDTH = 340
 COLUMN_PLOT_HEIGHT = 150
 BAR_ROW_HEIGHT = 26
-LABEL_WIDTH = 150  # room for the category names left of horizontal bars
-VALUE_WIDTH = 80  # room for the value written right of a horizontal bar
+LABEL_WIDTH = 130  # room for the category names left of horizontal bars
+VALUE_WIDTH = 76  # room for the value written right of a horizontal bar
+LABEL_CHARS = 18  # what fits in LABEL_WIDTH at the charts' text size
 AXIS_WIDTH = 44  # room for the value scale left of columns
 TOP = 10
 X_LABELS = 5  # at most this many category names under columns
@@ -189,7 +190,7 @@ def bar_chart(
         width = max(share, 0) * area
         if width > 0:
             marks.append(Mark(left, y + 4, width, BAR_ROW_HEIGHT - 8, series, f"{label}: {note}"))
-        texts.append(Text(left - 6, y + BAR_ROW_HEIGHT / 2 + 4, fit(label, 22), "end"))
+        texts.append(Text(left - 6, y + BAR_ROW_HEIGHT / 2 + 4, fit(label, LABEL_CHARS), "end"))
         texts.append(Text(left + width + 6, y + BAR_ROW_HEIGHT / 2 + 4, note, "start"))
     return Chart(
         key=key,
