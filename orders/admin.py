@@ -47,7 +47,7 @@ class DecisionFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("expiring", _("Closes within %(hours)s hours") % {"hours": selectors.DECISION_EXPIRING_HOURS}),
-            ("open", _("Open")),
+            ("open", _("Still open")),
         ]
 
     def queryset(self, request, queryset):

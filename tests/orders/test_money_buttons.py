@@ -307,3 +307,13 @@ def test_an_adjustment_that_would_overdraw_is_a_form_error_not_a_confirmation(su
     assert response.status_code == 400
     assert "The balance of shopper@example.com is ¥20.00" in response.content.decode()
     assert wallet_balance(user=shopper) == D("20.00")
+
+
+def test_a_refund_confirmation_shows_what_the_amount_is_made_of(support_client, shopper, inspector, support):
+    order = seller_refunding(shopper, inspector, support)
+
+    text = _press(support_client, order, "confirm_refund", {}).content.decode()
+
+    assert "<caption>How the amount is made up</caption>" in text
+    assert '<th scope="row">Item: 1 × ¥129.00</th><td>¥129.00</td>' in text
+    assert '<th scope="row">Domestic shipping (the seller&#x27;s fault: refunded)</th><td>¥8.00</td>' in text
