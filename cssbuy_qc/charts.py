@@ -149,12 +149,12 @@ def column_chart(
             if height <= 0:
                 continue
             y -= height
-            title = gettext("%(category)s: %(series)s %(value)s") % {
+            tooltip = gettext("%(category)s: %(series)s %(value)s") % {
                 "category": category,
                 "series": part.label,
                 "value": fmt(value),
             }
-            marks.append(Mark(x, y, step - gap, height, part, title))
+            marks.append(Mark(x, y, step - gap, height, part, tooltip))
     every = max(math.ceil(len(categories) / X_LABELS), 1)
     for index in range(len(categories) - 1, -1, -every):  # the newest is always named
         texts.append(Text(left + (index + 0.5) * step, baseline + 16, ticks[index]))
@@ -196,8 +196,8 @@ def bar_chart(
         y = TOP + index * BAR_ROW_HEIGHT
         width = max(share, 0) * area
         if width > 0:
-            title = gettext("%(category)s: %(value)s") % {"category": label, "value": note}
-            marks.append(Mark(left, y + 4, width, BAR_ROW_HEIGHT - 8, series, title))
+            tooltip = gettext("%(category)s: %(value)s") % {"category": label, "value": note}
+            marks.append(Mark(left, y + 4, width, BAR_ROW_HEIGHT - 8, series, tooltip))
         texts.append(Text(left - 6, y + BAR_ROW_HEIGHT / 2 + 4, fit(label, LABEL_CHARS), "end"))
         texts.append(Text(left + width + 6, y + BAR_ROW_HEIGHT / 2 + 4, note, "start"))
     return Chart(

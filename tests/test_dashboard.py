@@ -200,6 +200,7 @@ def test_the_qc_charts_count_the_last_30_days(superuser_client, busy_day):
     response = superuser_client.get(reverse("admin:index"))
 
     per_day = _widget(response, "qc_rounds_per_day")["chart"]
+    assert per_day.title == "QC rounds per day, last 30 days"
     assert per_day.table.rows[-1][1:] == ("2", "2")  # today: 2 passed, 2 failed
     assert per_day.table.rows[-2][1:] == ("0", "1")
     assert len(per_day.table.rows) == 30
@@ -310,6 +311,7 @@ def test_stacked_columns_are_as_tall_as_their_share_of_the_scale():
         values=[(3, 1), (0, 2)], fmt=str, table=table, counts=True,
     )  # fmt: skip
 
+    assert (chart.title, chart.marks[0].title) == ("t", "a: Passed 3")
     heights = [(mark.series.key, mark.height) for mark in chart.marks]
     assert heights == [("passed", 112.5), ("failed", 37.5), ("failed", 75.0)]  # of 150 for a scale to 4
     assert [line.label.text for line in chart.grid] == ["0", "2", "4"]
