@@ -26,14 +26,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Account, Entry, LedgerTransaction
 from orders.models import PERM_RETURNS, Order
 from orders.selectors import DECISION_EXPIRING_HOURS, decisions_expiring_q
 from qc.models import PERM_COMPLETE, Defect, Inspection
-from qc.selectors import QUEUE_AGES
+from qc.selectors import QUEUE_AGES, qc_queue_q
 from refunds.models import ReturnRequest
 from refunds.selectors import returns_overdue_q
 from tickets.models import PERM_ANSWER, Ticket, overdue_q
@@ -76,7 +76,9 @@ class Figure:
     key: str
     panel: str
     group: Promise  # the heading the figure is shown under
-    label: Promise  # may name the hours it is about: %(decision_hours)s, %(seller_hours)s
+    # May name the hours it is about (%(decision_hours)s, %(seller_hours)s), and agree with the
+    # count (ngettext_lazy(..., "count")).
+    label: Promise
     model: type[models.Model]
     where: Callable[[datetime], Q]  # given the time now; the list's filter applies the same
     changelist: str  # the admin URL name of the list
@@ -119,6 +121,16 @@ FIGURES: tuple[Figure, ...] = (
         where=_status(S.AWAITING_REPLACEMENT),
         changelist=ORDERS,
         params={"status__exact": S.AWAITING_REPLACEMENT},
+    ),
+    Figure(
+        key="qc_queue",
+        panel="warehouse",
+        group=WAITING,
+        label=ngettext_lazy("order awaiting QC", "orders awaiting QC", "count"),
+        model=Order,
+        where=lambda now: qc_queue_q(),
+        changelist=QC_QUEUE,
+        params={},
     ),
     Figure(
         key="qc_under_24h",
@@ -591,7 +603,7 @@ def dashboard_for(*, user: "User", now: datetime) -> list[PanelView]:
                 groups.setdefault(str(figure.group), []).append(
                     FigureView(
                         key=figure.key,
-                        label=str(figure.label) % hours,
+                        label=figure.label % {**hours, "count": counts[figure.key]},
                         value=counts[figure.key],
                         url=f"{reverse(figure.changelist)}?{urlencode(figure.params)}",
                         urgent=figure.urgent and counts[figure.key] > 0,

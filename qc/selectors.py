@@ -117,9 +117,13 @@ def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
     raise Http404
 
 
+def qc_queue_q() -> Q:
+    return Q(status=Order.Status.AWAITING_QC)
+
+
 def qc_queue() -> QuerySet[Order]:
     """Orders waiting for QC, the longest-waiting first."""
-    return Order.objects.filter(status=Order.Status.AWAITING_QC).order_by("status_changed_at", "id")
+    return Order.objects.filter(qc_queue_q()).order_by("status_changed_at", "id")
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ class QueueAge:
 
     def q(self, *, now: datetime) -> Q:
         """Orders waiting for QC in this band; the queue's filter and the dashboard both use it."""
-        condition = Q(status=Order.Status.AWAITING_QC)
+        condition = qc_queue_q()
         if self.from_hours is not None:
             condition &= Q(status_changed_at__lte=now - timedelta(hours=self.from_hours))
         if self.to_hours is not None:

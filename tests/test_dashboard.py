@@ -128,6 +128,7 @@ def busy_day(settings, inspector):
 BUSY_DAY_FIGURES = {
     "inbound": 2,
     "replacements": 1,
+    "qc_queue": 4,
     "qc_under_24h": 2,
     "qc_1_2_days": 1,
     "qc_over_2_days": 1,
