@@ -17,6 +17,8 @@ class BalanceChangeForm(forms.Form):
     amount = MoneyField(label=_("Amount (CNY)"), signed=True, allow_zero=False)
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     token = forms.CharField(widget=forms.HiddenInput, initial=secrets.token_urlsafe, max_length=64)
+    # Set by the confirmation page, which shows the amount, the shopper and the balance after.
+    confirmed = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         data = super().clean()

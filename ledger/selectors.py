@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING
 from django.db.models import F, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce
 
-from .models import ZERO, Account, Entry, LedgerTransaction
+from .models import ZERO, Account, Entry, LedgerTransaction, money
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -23,7 +23,7 @@ def order_refundable(*, order_id: int) -> "Decimal":
         .exclude(transaction__kind__in=LedgerTransaction.SERVICE_FEE_KINDS)
         .aggregate(total=Sum("amount"))["total"]
     )
-    return max(-(total or ZERO), ZERO)
+    return money(max(-(total or ZERO), ZERO))
 
 
 def statement_entries(*, user: "User") -> QuerySet[Entry]:
@@ -83,3 +83,19 @@ def ledger_violations() -> list[str]:
 def posted_transaction(*, key: str) -> LedgerTransaction | None:
     """The transaction posted under this idempotency key, if any."""
     return LedgerTransaction.objects.filter(idempotency_key=key).first()
+
+
+def transaction_wallet_amount(*, txn: LedgerTransaction) -> "Decimal":
+    """What a transaction moved on shopper wallets (positive: credited)."""
+    return money(txn.entries.filter(account__kind=Account.Kind.WALLET).aggregate(total=Sum("amount"))["total"] or ZERO)
+
+
+def order_last_wallet_entry(*, order_id: int) -> Entry | None:
+    """The newest movement of the order's shopper wallet caused by the order, with its account's
+    shopper: what a staff step on the order just credited, and the balance after it."""
+    return (
+        Entry.objects.filter(transaction__order_id=order_id, account__kind=Account.Kind.WALLET)
+        .select_related("account__user")
+        .order_by("-id")
+        .first()
+    )

@@ -1,21 +1,62 @@
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.db import models
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bulkjobs.admin import BulkJobAdminMixin
 from common.errors import ActionRefused
 from common.forms import MoneyField
+from common.pages import PageSection, render_sections
 from ledger.admin import LedgerTransactionInline
+from ledger.models import ZERO
+from ledger.selectors import order_last_wallet_entry, wallet_balance
 
-from . import services
+from . import selectors, services
 from .forms import StaffTransitionForm
 from .models import PERM_PURCHASE, PERM_RECEIVE, Order, OrderEvent
+
+
+@dataclass(frozen=True)
+class MoneyQuote:
+    """What a staff button would move on the shopper's balance, as its confirmation shows it."""
+
+    amount: Decimal  # credited to the shopper; negative: taken from their balance
+    lines: tuple[tuple[str, Decimal], ...] = ()  # what the amount is made of, if it has parts
+
+
+# A money step's quote: from the order and the values its button sends (its transition's needs).
+MoneyStep = Callable[[Order, dict], MoneyQuote]
+
+
+class DecisionFilter(admin.SimpleListFilter):
+    """QC-failed orders by how soon the shopper's decision window closes."""
+
+    title = _("decision window")
+    parameter_name = "decision"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("expiring", _("Closes within %(hours)s hours") % {"hours": selectors.DECISION_EXPIRING_HOURS}),
+            ("open", _("Still open")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "expiring":
+            return queryset.filter(selectors.decisions_expiring_q(now=now))
+        if self.value() == "open":
+            return queryset.filter(status=Order.Status.QC_FAILED, decision_deadline__gt=now)
+        return queryset
 
 
 class OrderEventInline(admin.TabularInline):
@@ -45,7 +86,7 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
 
     change_form_template = "admin/orders/order/change_form.html"
     list_display = ["number", "product_title", "shopper", "status", "total_display", "status_changed_at", "created_at"]
-    list_filter = ["status", "marketplace", "created_at"]
+    list_filter = ["status", DecisionFilter, "marketplace", "created_at"]
     search_fields = ["number", "product_title", "shopper__email", "domestic_tracking", "return_tracking"]
     list_select_related = ["shopper"]
     date_hierarchy = "created_at"
@@ -66,9 +107,6 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
     money_fields = {"unit_price": {"allow_zero": False}, "domestic_shipping": {}}
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    # Amounts are read as strictly here as anywhere (no exponents, separators or other digits).
-    money_fields = {"unit_price": {"allow_zero": False}, "domestic_shipping": {}}
-
     @admin.display(description=_("total"))
     def total_display(self, obj: Order):
         return obj.total
@@ -77,6 +115,21 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
         """Transition name -> service, for the buttons on the change page and the bulk actions.
         Mixins of the apps built on orders add theirs and replace what they extend."""
         return dict(services.STAFF_ACTIONS)
+
+    def get_money_steps(self) -> dict[str, MoneyStep]:
+        """Transition name -> what its button would move on the shopper's balance now, computed
+        as its service computes it. Such a button first shows that amount and the shopper and asks
+        for confirmation; the service refuses if the amount changed meanwhile (expected_credit).
+        Mixins of the apps built on orders add theirs."""
+
+        def refund_of_payment(order: Order, values: dict) -> MoneyQuote:
+            return MoneyQuote(services.order_cancel_credit(order=order))
+
+        return {"cancel": refund_of_payment, "mark_out_of_stock": refund_of_payment}
+
+    def get_order_sections(self, request, obj: Order) -> list[PageSection]:
+        """What other apps show of the order beside its buttons (its QC rounds...); mixins add theirs."""
+        return []
 
     def get_urls(self):
         return [
@@ -91,6 +144,7 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             staff_actions = self.get_staff_actions()
+            money_steps = self.get_money_steps()
             context["order_actions"] = [
                 {
                     "name": t.name,
@@ -98,10 +152,13 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
                     "needs": services.transition_needs(t.name),
                     "initial": self.action_initial(obj, t.name),
                     "url": reverse("admin:orders_order_transition", args=[obj.pk, t.name]),
+                    "moves_money": t.name in money_steps,
                 }
                 for t in obj.get_available_user_status_transitions(request.user)
                 if t.name in staff_actions
             ]
+            context["order_moves_money"] = any(action["moves_money"] for action in context["order_actions"])
+            context["order_sections"] = render_sections(request, self.get_order_sections(request, obj), order=obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -151,23 +208,74 @@ class BaseOrderAdmin(BulkJobAdminMixin, admin.ModelAdmin):
                 message = " ".join(errors)
                 self.message_user(request, f"{label}: {message}" if label else message, messages.ERROR)
             return redirect("admin:orders_order_change", order.pk)
-        kwargs = {"order": order, "by": request.user, "expected_status": form.expected_status_or_none()}
-        for need in services.transition_needs(name):
-            kwargs[need] = form.cleaned_data[need]
+        expected_status = form.expected_status_or_none()
+        needs = {need: form.cleaned_data[need] for need in services.transition_needs(name)}
+        kwargs = {"order": order, "by": request.user, "expected_status": expected_status, **needs}
+        money_step = self.get_money_steps().get(name)
         try:
+            if money_step is not None:
+                quote = self._money_quote(request, order, name, expected_status, money_step, needs)
+                confirmed = form.cleaned_data["expected_credit"]
+                if confirmed is None and quote.amount != ZERO:
+                    return self.money_confirmation(request, order, name, form, quote)
+                kwargs["expected_credit"] = quote.amount if confirmed is None else confirmed
             outcome = service(**kwargs)
         except ActionRefused as error:
             self.message_user(request, str(error), messages.ERROR)
-        else:
-            # Steps that also make something (a return, a credit) return (order, what they made).
-            order = outcome[0] if isinstance(outcome, tuple) else outcome
-            self.message_user(
-                request,
-                _("Order %(number)s is now “%(status)s”.")
-                % {"number": order.number, "status": order.get_status_display()},
-                messages.SUCCESS,
-            )
+            return redirect("admin:orders_order_change", order.pk)
+        # Steps that also make something (a return, a credit) return (order, what they made).
+        order = outcome[0] if isinstance(outcome, tuple) else outcome
+        done = gettext("Order %(number)s is now “%(status)s”.") % {
+            "number": order.number,
+            "status": order.get_status_display(),
+        }
+        if money_step is not None and kwargs["expected_credit"] != ZERO:
+            done = f"{self._money_moved(order)} {done}"
+        self.message_user(request, done, messages.SUCCESS)
         return redirect("admin:orders_order_change", order.pk)
+
+    def _money_quote(
+        self, request, order: Order, name: str, expected_status: str | None, step: MoneyStep, needs: dict
+    ) -> MoneyQuote:
+        """The amount to confirm, once the step is known to be possible: nobody is asked to
+        confirm what would then be refused."""
+        if expected_status not in (None, order.status):
+            raise services.OrderChangedMeanwhile()
+        services.order_check_transition(order=order, name=name, by=request.user)
+        return step(order, needs)
+
+    def _money_moved(self, order: Order) -> str:
+        """What the step just moved and the shopper's balance after it, from the ledger."""
+        entry = order_last_wallet_entry(order_id=order.pk)
+        values = {"amount": abs(entry.amount), "email": entry.account.user.email, "balance": entry.balance_after}
+        if entry.amount > ZERO:
+            return gettext("¥%(amount)s credited to %(email)s; balance now ¥%(balance)s.") % values
+        return gettext("¥%(amount)s taken from the balance of %(email)s; balance now ¥%(balance)s.") % values
+
+    def money_confirmation(self, request, order: Order, name: str, form: StaffTransitionForm, quote: MoneyQuote):
+        """The page that asks staff to confirm the amount and the shopper before money moves: it
+        posts the same button again with the amount it showed. Works without JavaScript."""
+        balance = wallet_balance(user=order.shopper)
+        label = services.transition_label(name)
+        needs = services.transition_needs(name)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": order,
+            "title": gettext("Confirm “%(action)s” for order %(number)s") % {"action": label, "number": order.number},
+            "action_label": label,
+            "action_url": reverse("admin:orders_order_transition", args=[order.pk, name]),
+            "expected_status": order.status,
+            "needs": [(need, form.cleaned_data[need]) for need in needs if form.cleaned_data[need] not in (None, "")],
+            "quote": quote,
+            "amount": abs(quote.amount),
+            "credit": quote.amount > ZERO,
+            "shopper": order.shopper,
+            "balance": balance,
+            "balance_after": balance + quote.amount,
+        }
+        return TemplateResponse(request, "admin/orders/order/confirm_money.html", context)
 
     # Bulk actions run in the background (each order's change and its notification take time,
     # more than a request should): the answer is a progress page.

@@ -145,3 +145,5 @@ class StaffTransitionForm(ExpectedStatusForm):
     note = forms.CharField(required=False)
     price = MoneyField(label=_("Confirmed new unit price (CNY)"), required=False, allow_zero=False)
     amount = MoneyField(label=_("Amount (CNY)"), required=False, allow_zero=False)
+    # Sent by the confirmation page of a button that moves money: the amount it showed.
+    expected_credit = MoneyField(widget=forms.HiddenInput, required=False, signed=True)

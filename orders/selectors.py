@@ -3,7 +3,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Case, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models import Case, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -13,7 +13,12 @@ from ledger.selectors import wallet_balance
 from .models import PERM_VIEW_LISTING, ListingImage, Order, OrderEvent
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from accounts.models import User
+
+# "Decisions expiring soon" on the staff dashboard and in the order list's filter.
+DECISION_EXPIRING_HOURS = 24
 
 
 def order_groups_for_shopper(*, user: "User") -> dict[str, list[Order]]:
@@ -102,3 +107,12 @@ def listing_image_for_viewer(*, user: "User", pk: int) -> ListingImage:
         else ListingImage.objects.filter(order__shopper_id=user.pk)
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def decisions_expiring_q(*, now: "datetime") -> Q:
+    """QC-failed orders whose decision window closes within DECISION_EXPIRING_HOURS."""
+    return Q(
+        status=Order.Status.QC_FAILED,
+        decision_deadline__gt=now,
+        decision_deadline__lte=now + timedelta(hours=DECISION_EXPIRING_HOURS),
+    )

@@ -485,8 +485,20 @@ def listing_image_delete(*, image: ListingImage, by: "User") -> None:
         transaction.on_commit(partial(delete_stored_files, names))
 
 
+def order_cancel_credit(*, order: Order) -> Decimal:
+    """What cancelling the order (or marking it out of stock) credits the shopper: everything
+    paid for it and not yet given back. Staff confirm this amount before pressing the button."""
+    return order_refundable(order_id=order.pk)
+
+
+def _check_credit(credit: Decimal, expected_credit: Decimal | None) -> None:
+    """Refuse, changing nothing, when the amount staff confirmed is no longer what would move."""
+    if expected_credit is not None and money(expected_credit) != credit:
+        raise QuoteChanged()
+
+
 def _refund_whole_payment(*, locked: Order, by: "User | None", reason: str) -> None:
-    refundable = order_refundable(order_id=locked.pk)
+    refundable = order_cancel_credit(order=locked)
     if refundable == ZERO:
         return
     ledger_post(
@@ -503,17 +515,35 @@ def _refund_whole_payment(*, locked: Order, by: "User | None", reason: str) -> N
     )
 
 
-def order_cancel(*, order: Order, by: "User", note: str = "", expected_status: str | None = None) -> Order:
-    """Cancel before purchase; a paid order is refunded to the balance at once."""
+def order_cancel(
+    *,
+    order: Order,
+    by: "User",
+    note: str = "",
+    expected_status: str | None = None,
+    expected_credit: Decimal | None = None,
+) -> Order:
+    """Cancel before purchase; a paid order is refunded to the balance at once. `expected_credit`
+    is the refund the person confirmed (order_cancel_credit): if it changed since, nothing happens."""
     with order_locked(order, expected_status=expected_status) as locked:
+        _check_credit(order_cancel_credit(order=locked), expected_credit)
         order_apply_transition(locked=locked, name="cancel", by=by, note=note)
         _refund_whole_payment(locked=locked, by=by, reason=note)
     return locked
 
 
-def order_mark_out_of_stock(*, order: Order, by: "User", note: str = "", expected_status: str | None = None) -> Order:
+def order_mark_out_of_stock(
+    *,
+    order: Order,
+    by: "User",
+    note: str = "",
+    expected_status: str | None = None,
+    expected_credit: Decimal | None = None,
+) -> Order:
+    """The seller cannot supply a paid order: cancel it and refund it in full, as order_cancel."""
     with order_locked(order, expected_status=expected_status) as locked:
-        refundable = order_refundable(order_id=locked.pk)
+        refundable = order_cancel_credit(order=locked)
+        _check_credit(refundable, expected_credit)
         order_apply_transition(
             locked=locked,
             name="mark_out_of_stock",

@@ -44,11 +44,27 @@ from .models import (
 MAX_FILES_PER_UPLOAD = 20
 
 
+class QueueAgeFilter(admin.SimpleListFilter):
+    """The queue by how long orders have waited since they arrived (as on the staff dashboard)."""
+
+    title = _("waiting")
+    parameter_name = "waiting"
+    labels = {"under_24h": _("Under 24 hours"), "1_2_days": _("1–2 days"), "over_2_days": _("Over 2 days")}
+
+    def lookups(self, request, model_admin):
+        return [(key, self.labels[key]) for key in selectors.QUEUE_AGES]
+
+    def queryset(self, request, queryset):
+        age = selectors.QUEUE_AGES.get(self.value() or "")
+        return queryset.filter(age.q(now=timezone.now())) if age else queryset
+
+
 @admin.register(QCQueueItem)
 class QCQueueAdmin(admin.ModelAdmin):
     """Orders awaiting QC, the longest-waiting first. Opening one opens (or resumes) its round."""
 
     list_display = ["number", "product_title", "option_text", "shopper", "arrived", "waiting", "inspect_link"]
+    list_filter = [QueueAgeFilter]
     list_select_related = ["shopper"]
     search_fields = ["number", "product_title", "domestic_tracking", "shopper__email"]
     list_display_links = None

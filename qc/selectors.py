@@ -8,12 +8,12 @@ import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -127,6 +127,10 @@ def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
     if photo.inspection.order.shopper_id == user.pk and not photo.inspection.is_open and not drafted:
         return photo
     raise Http404
+
+
+def qc_queue_q() -> Q:
+    return Q(status=Order.Status.AWAITING_QC)
 
 
 def qc_queue() -> QuerySet[Order]:
@@ -306,3 +310,40 @@ def order_listing_section(*, order: Order, user: "User") -> PageSection:
             "accept": ACCEPT,
         },
     )
+    return Order.objects.filter(qc_queue_q()).order_by("status_changed_at", "id")
+
+
+@dataclass(frozen=True)
+class QueueAge:
+    """A band of the QC queue by how long orders have waited since they arrived: at least
+    `from_hours` (0 if None), less than `to_hours` (no limit if None)."""
+
+    key: str
+    from_hours: int | None
+    to_hours: int | None
+
+    def q(self, *, now: datetime) -> Q:
+        """Orders waiting for QC in this band; the queue's filter and the dashboard both use it."""
+        condition = qc_queue_q()
+        if self.from_hours is not None:
+            condition &= Q(status_changed_at__lte=now - timedelta(hours=self.from_hours))
+        if self.to_hours is not None:
+            condition &= Q(status_changed_at__gt=now - timedelta(hours=self.to_hours))
+        return condition
+
+
+QUEUE_AGES = {
+    "under_24h": QueueAge("under_24h", None, 24),
+    "1_2_days": QueueAge("1_2_days", 24, 48),
+    "over_2_days": QueueAge("over_2_days", 48, None),
+}
+
+
+def rounds_for_staff(*, order: Order) -> list[RoundView]:
+    """Every QC round of an order, the one in progress included, newest first, with its inspector,
+    photos, defects and measurements: for support working on the order.
+
+    Four queries (rounds with inspectors, photos, defects, measurements), whatever their numbers.
+    """
+    queryset = Inspection.objects.filter(order=order).select_related("inspector").order_by("-round_number")
+    return [_round_view(inspection) for inspection in _with_evidence(queryset)]

@@ -1,7 +1,5 @@
 from collections.abc import Callable
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
@@ -11,10 +9,38 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdminMixin
+from ledger.models import ZERO
+from orders.admin import MoneyQuote, MoneyStep
 from orders.models import Order
+from orders.services import OrderActionError
 
 from . import selectors, services
 from .models import DiscountRequest, ReturnRequest
+
+
+def _open_request(order: Order) -> ReturnRequest:
+    request = selectors.return_open_request(order=order)
+    if request is None:
+        raise OrderActionError(gettext("This order has no open return request."))
+    return request
+
+
+def _return_credit(order: Order, values: dict) -> MoneyQuote:
+    credit = selectors.return_credit(order=order, request=_open_request(order))
+    return MoneyQuote(credit.net, tuple((line.label, line.amount) for line in credit.quote.lines))
+
+
+def _discount_credit(order: Order, values: dict) -> MoneyQuote:
+    discount = selectors.open_discount_request(order=order)
+    return MoneyQuote(discount.asked_amount if discount is not None else ZERO)
+
+
+def _restock_credit(order: Order, values: dict) -> MoneyQuote:
+    return MoneyQuote(selectors.restock_credit(order=order, request=_open_request(order)))
+
+
+def _replacement_credit(order: Order, values: dict) -> MoneyQuote:
+    return MoneyQuote(services.exchange_replacement_credit(order=order, price=values.get("price")))
 
 
 class ReturnRequestInline(ReadOnlyAdminMixin, admin.StackedInline):
@@ -66,6 +92,16 @@ class RefundsOrderAdminMixin:
     def get_staff_actions(self) -> dict[str, Callable]:
         return {**super().get_staff_actions(), **services.STAFF_ACTIONS}
 
+    def get_money_steps(self) -> dict[str, MoneyStep]:
+        return {
+            **super().get_money_steps(),
+            "confirm_refund": _return_credit,
+            "compensate": _return_credit,
+            "restock": _restock_credit,
+            "replacement_shipped": _replacement_credit,
+            "accept_discount": _discount_credit,
+        }
+
     def get_inlines(self, request, obj):
         return [*super().get_inlines(request, obj), ReturnRequestInline, DiscountRequestInline]
 
@@ -93,13 +129,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "overdue":
-            cutoff = timezone.now() - timedelta(hours=settings.SELLER_RESPONSE_HOURS)
-            return queryset.filter(
-                shipped_at__lte=cutoff,
-                seller_received_at__isnull=True,
-                seller_responded_at__isnull=True,
-                resolved_at__isnull=True,
-            )
+            return queryset.filter(selectors.returns_overdue_q(now=timezone.now()))
         return queryset
 
 
@@ -121,12 +151,7 @@ class ReturnRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("overdue"), boolean=True)
     def overdue(self, obj: ReturnRequest) -> bool:
-        cutoff = timezone.now() - timedelta(hours=settings.SELLER_RESPONSE_HOURS)
-        return bool(
-            obj.shipped_at
-            and obj.shipped_at <= cutoff
-            and not (obj.seller_received_at or obj.seller_responded_at or obj.resolved_at)
-        )
+        return selectors.return_is_overdue(request=obj, now=timezone.now())
 
 
 class OpenDiscountFilter(admin.SimpleListFilter):

@@ -146,3 +146,29 @@ def discount_limit(*, order: Order, refundable: Decimal) -> Decimal:
     """The most a shopper may ask back to keep the item: the item price paid, and never more
     than what is left of the payment after earlier refunds (an earlier discount included)."""
     return max(min(money(order.items_total), refundable), ZERO)
+
+
+@dataclass(frozen=True)
+class ExchangeSettlement:
+    """An exchange settled when the replacement ships at its confirmed unit `price`: the final
+    quote, and what is still to settle against what the shopper paid when requesting (`goods` and
+    `fee`, signed as the exchange quote's: positive is paid from the balance)."""
+
+    price: Decimal
+    final: Quote
+    goods: Decimal
+    fee: Decimal
+
+    @property
+    def credit(self) -> Decimal:
+        """What the shopper's balance receives (never negative: the price cannot exceed the proposal)."""
+        return -(self.goods + self.fee)
+
+
+def exchange_settlement(*, order: Order, request: ReturnRequest, confirmed_price: Decimal) -> ExchangeSettlement:
+    requested = Quote.from_json(request.quote)
+    final = exchange_quote(order=order, new_unit_price=confirmed_price, fault=request.fault)
+    paid_goods, paid_fee = (requested.goods, requested.fee) if requested.to_pay else (ZERO, ZERO)
+    return ExchangeSettlement(
+        price=confirmed_price, final=final, goods=final.goods - paid_goods, fee=final.fee - paid_fee
+    )

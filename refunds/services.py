@@ -11,15 +11,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger.models import ZERO, Account, LedgerTransaction, money
-from ledger.selectors import order_refundable, posted_transaction
+from ledger.selectors import order_refundable
 from ledger.services import ledger_post, ledger_reverse, platform_account, wallet_for
 from orders import services as orders
 from orders.models import Order
 from orders.services import OrderActionError, QuoteChanged
 
 from .models import DiscountRequest, ReturnRequest
-from .quotes import Quote, discount_limit, exchange_quote, refused_exchange_quote
-from .selectors import open_discount_request, order_quote_exchange, order_quote_refund
+from .quotes import ExchangeSettlement, Quote, discount_limit, exchange_settlement
+from .selectors import (
+    ReturnCredit,
+    exchange_payment,
+    open_discount_request,
+    order_quote_exchange,
+    order_quote_refund,
+    restock_credit,
+    return_credit,
+    return_open_request,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -146,10 +155,16 @@ def _post_exchange_difference(
 def _open_request(order: Order, name: str, by: "User") -> ReturnRequest:
     """The return being run, once transition `name` is known to be allowed."""
     orders.order_check_transition(order=order, name=name, by=by)
-    request = order.return_requests.filter(resolved_at__isnull=True).order_by("-round").first()
+    request = return_open_request(order=order)
     if request is None:
         raise OrderActionError(_("This order has no open return request."))
     return request
+
+
+def _check_credit(credit: Decimal, expected_credit: Decimal | None) -> None:
+    """Refuse, changing nothing, when the amount staff confirmed is no longer what would move."""
+    if expected_credit is not None and money(expected_credit) != credit:
+        raise QuoteChanged()
 
 
 def return_ship(
@@ -189,11 +204,10 @@ def return_seller_refused(
 
 
 def _credit_refund(
-    *, locked: Order, request: ReturnRequest, by: "User", source: str, kind: str, key: str
+    *, locked: Order, credit: ReturnCredit, by: "User", source: str, kind: str, key: str
 ) -> LedgerTransaction | None:
     """Credit the confirmed quote, never more than what is left of the payment."""
-    quote = Quote.from_json(request.quote)
-    net = min(quote.total, order_refundable(order_id=locked.pk))
+    quote, net = credit.quote, credit.net
     if net == ZERO and quote.fee == ZERO:
         return None  # nothing was paid for this order (e.g. a goodwill return)
     txn, _created = ledger_post(
@@ -231,18 +245,17 @@ def _resolve_with_credit(
     outcome: str,
     note: str,
     expected_status: str | None,
+    expected_credit: Decimal | None,
 ) -> tuple[Order, LedgerTransaction | None]:
     """Close the open return with a credit to the shopper (confirm_refund or compensate), once:
     the key is `<kind>:<order>:<round>`, and the order row is locked first."""
     with orders.order_locked(order, expected_status=expected_status) as locked:
         request = _open_request(locked, name, by)
-        if request.kind == ReturnRequest.Kind.EXCHANGE:
-            # An exchange that ends in a refund returns what the shopper paid for the order.
-            request.quote = refused_exchange_quote(
-                order=locked, refundable=order_refundable(order_id=locked.pk), exchange=Quote.from_json(request.quote)
-            ).as_json()
+        credit = return_credit(order=locked, request=request)
+        _check_credit(credit.net, expected_credit)
+        request.quote = credit.quote.as_json()
         txn = _credit_refund(
-            locked=locked, request=request, by=by, source=source, kind=kind, key=f"{kind}:{locked.pk}:{request.round}"
+            locked=locked, credit=credit, by=by, source=source, kind=kind, key=f"{kind}:{locked.pk}:{request.round}"
         )
         orders.order_apply_transition(locked=locked, name=name, by=by, note=note, extra_body=_credited_body(txn))
         request.resolved_at, request.outcome = timezone.now(), outcome
@@ -251,9 +264,10 @@ def _resolve_with_credit(
 
 
 def refund_confirm(
-    *, order: Order, by: "User", expected_status: str | None = None
+    *, order: Order, by: "User", expected_status: str | None = None, expected_credit: Decimal | None = None
 ) -> tuple[Order, LedgerTransaction | None]:
-    """The seller refunded: credit the shopper's balance with the quoted amount, once."""
+    """The seller refunded: credit the shopper's balance with the quoted amount, once.
+    `expected_credit` is the amount staff confirmed (return_credit): if it changed, nothing moves."""
     return _resolve_with_credit(
         order=order,
         by=by,
@@ -263,6 +277,7 @@ def refund_confirm(
         outcome="refunded",
         note="",
         expected_status=expected_status,
+        expected_credit=expected_credit,
     )
 
 
@@ -276,50 +291,76 @@ def _parse_price(value) -> Decimal:
     return price
 
 
+def _replacement_settlement(*, order: Order, request: ReturnRequest, price) -> ExchangeSettlement:
+    """The replacement at the unit `price` staff confirm (the proposal when none is given),
+    refused when it exceeds the proposal: the shopper never agreed to pay more."""
+    proposed = request.new_unit_price if request.new_unit_price is not None else order.unit_price
+    confirmed = _parse_price(price if price not in (None, "") else proposed)
+    if confirmed > proposed:
+        raise OrderActionError(
+            _(
+                "The shopper agreed to ¥%(proposed)s, not ¥%(confirmed)s. Record a seller refusal "
+                "or ask the shopper to request the exchange again at the new price."
+            )
+            % {"proposed": proposed, "confirmed": confirmed}
+        )
+    return exchange_settlement(order=order, request=request, confirmed_price=confirmed)
+
+
+def exchange_replacement_credit(*, order: Order, price=None) -> Decimal:
+    """What marking the replacement shipped at unit `price` would credit the shopper now (the
+    amount its confirmation shows); raises OrderActionError for a price the step would refuse."""
+    request = return_open_request(order=order)
+    if request is None:
+        raise OrderActionError(_("This order has no open return request."))
+    return _replacement_settlement(order=order, request=request, price=price).credit
+
+
 def exchange_replacement_shipped(
-    *, order: Order, by: "User", tracking: str, price=None, expected_status: str | None = None
+    *,
+    order: Order,
+    by: "User",
+    tracking: str,
+    price=None,
+    expected_status: str | None = None,
+    expected_credit: Decimal | None = None,
 ) -> tuple[Order, ReturnRequest]:
     """The seller sent the new option. Staff confirm its real unit `price` (the shopper only
     proposed one, and confirmed a quote for it). It may not exceed the proposal: the shopper
     never agreed to pay more. A lower price credits the shopper the difference, settled against
-    what they paid when requesting; the order then describes the new option."""
+    what they paid when requesting; the order then describes the new option. `expected_credit`
+    is the credit staff confirmed (exchange_replacement_credit): if it changed, nothing moves."""
     tracking = orders.clean_tracking(tracking)
     with orders.order_locked(order, expected_status=expected_status) as locked:
         request = _open_request(locked, "replacement_shipped", by)
-        proposed = request.new_unit_price if request.new_unit_price is not None else locked.unit_price
-        confirmed = _parse_price(price if price not in (None, "") else proposed)
-        if confirmed > proposed:
-            raise OrderActionError(
-                _(
-                    "The shopper agreed to ¥%(proposed)s, not ¥%(confirmed)s. Record a seller refusal "
-                    "or ask the shopper to request the exchange again at the new price."
-                )
-                % {"proposed": proposed, "confirmed": confirmed}
-            )
-        requested = Quote.from_json(request.quote)
-        final = exchange_quote(order=locked, new_unit_price=confirmed, fault=request.fault)
-        paid_goods, paid_fee = (requested.goods, requested.fee) if requested.to_pay else (ZERO, ZERO)
+        settlement = _replacement_settlement(order=locked, request=request, price=price)
+        _check_credit(settlement.credit, expected_credit)
         txn = _post_exchange_difference(
             locked=locked,
             request=request,
-            goods=final.goods - paid_goods,
-            fee=final.fee - paid_fee,
+            goods=settlement.goods,
+            fee=settlement.fee,
             by=by,
             stage="settle",
         )
         locked.option_text = request.new_option
-        locked.unit_price = confirmed
+        locked.unit_price = settlement.price
         orders.order_apply_transition(
             locked=locked, name="replacement_shipped", by=by, args=(tracking,), extra_body=_credited_body(txn)
         )
-        request.new_unit_price, request.quote = confirmed, final.as_json()
+        request.new_unit_price, request.quote = settlement.price, settlement.final.as_json()
         request.resolved_at, request.outcome = timezone.now(), "replacement_shipped"
         request.save(update_fields=["new_unit_price", "quote", "resolved_at", "outcome"])
     return locked, request
 
 
 def refusal_compensate(
-    *, order: Order, by: "User", note: str = "", expected_status: str | None = None
+    *,
+    order: Order,
+    by: "User",
+    note: str = "",
+    expected_status: str | None = None,
+    expected_credit: Decimal | None = None,
 ) -> tuple[Order, LedgerTransaction | None]:
     """The seller refused: the platform refunds the shopper itself, as the return's quote says."""
     return _resolve_with_credit(
@@ -331,18 +372,25 @@ def refusal_compensate(
         outcome="compensated",
         note=note,
         expected_status=expected_status,
+        expected_credit=expected_credit,
     )
 
 
 def refusal_restock(
-    *, order: Order, by: "User", note: str = "", expected_status: str | None = None
+    *,
+    order: Order,
+    by: "User",
+    note: str = "",
+    expected_status: str | None = None,
+    expected_credit: Decimal | None = None,
 ) -> tuple[Order, ReturnRequest]:
     """The seller refused and the item goes back to the warehouse as it is. An exchange's paid
-    difference (and fee) is given back: the shopper keeps the option they had."""
+    difference (and fee) is given back (restock_credit): the shopper keeps the option they had."""
     with orders.order_locked(order, expected_status=expected_status) as locked:
         request = _open_request(locked, "restock", by)
+        _check_credit(restock_credit(order=locked, request=request), expected_credit)
         extra = ""
-        paid = posted_transaction(key=f"exchange-pay:{locked.pk}:{request.round}")
+        paid = exchange_payment(order=locked, request=request)
         if paid is not None:
             reversal, _created = ledger_reverse(txn=paid, by=by, reason=_("The seller refused the exchange."))
             extra = _credited_body(reversal)
@@ -471,11 +519,12 @@ def _kept_at_discount(
 
 
 def discount_accept(
-    *, order: Order, by: "User", expected_status: str | None = None
+    *, order: Order, by: "User", expected_status: str | None = None, expected_credit: Decimal | None = None
 ) -> tuple[Order, LedgerTransaction]:
-    """Support records that the seller accepts the amount asked: it is credited, the item kept."""
+    """Support records that the seller accepts the amount asked: it is credited, the item kept.
+    `expected_credit` is the amount staff confirmed: if it changed, nothing moves."""
     return _kept_at_discount(
-        order=order, by=by, name="accept_discount", expected_amount=None, expected_status=expected_status
+        order=order, by=by, name="accept_discount", expected_amount=expected_credit, expected_status=expected_status
     )
 
 

@@ -33,6 +33,23 @@ class AssignmentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DeskQueueFilter(admin.SimpleListFilter):
+    """What support should pick up next (as on the staff dashboard)."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("unassigned", _("Active, assigned to nobody")), ("waiting", _("Waiting for support"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unassigned":
+            return queryset.filter(selectors.tickets_unassigned_q())
+        if self.value() == "waiting":
+            return queryset.filter(selectors.tickets_waiting_for_support_q())
+        return queryset
+
+
 class FirstResponseFilter(admin.SimpleListFilter):
     title = _("first response")
     parameter_name = "first_response"
@@ -74,7 +91,7 @@ class BaseTicketAdmin(admin.ModelAdmin):
         "order_link",
         "last_message_at",
     ]
-    list_filter = [AssignmentFilter, FirstResponseFilter, "status", "priority", "category"]
+    list_filter = [DeskQueueFilter, AssignmentFilter, FirstResponseFilter, "status", "priority", "category"]
     list_select_related = ["shopper", "assignee", "order"]
     search_fields = ["number", "subject", "shopper__email", "order__number"]
     ordering = ["-priority", "-last_message_at", "-id"]

@@ -66,19 +66,26 @@ class Priority(models.IntegerChoices):
     URGENT = 40, _("Urgent")
 
 
+def awaiting_first_response_q() -> models.Q:
+    return models.Q(first_responded_at__isnull=True, status__in=[Ticket.Status.OPEN, Ticket.Status.AWAITING_SUPPORT])
+
+
+def overdue_q(now) -> models.Q:
+    """Still waiting for a first answer from support after the due time (the queue's filter and
+    the staff dashboard count the same tickets)."""
+    return awaiting_first_response_q() & models.Q(first_response_due__lt=now)
+
+
 class TicketQuerySet(models.QuerySet):
     def for_shopper(self, user: "User") -> "TicketQuerySet":
         return self.filter(shopper=user)
 
     def awaiting_first_response(self) -> "TicketQuerySet":
-        return self.filter(
-            first_responded_at__isnull=True,
-            status__in=[Ticket.Status.OPEN, Ticket.Status.AWAITING_SUPPORT],
-        )
+        return self.filter(awaiting_first_response_q())
 
     def overdue(self, now=None) -> "TicketQuerySet":
         """Still waiting for a first answer from support after the due time."""
-        return self.awaiting_first_response().filter(first_response_due__lt=now or timezone.now())
+        return self.filter(overdue_q(now or timezone.now()))
 
 
 class Ticket(ConcurrentTransitionMixin, FSMModelMixin, models.Model):

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from common.pages import PageSection
@@ -110,3 +110,13 @@ def canned_replies_for(*, ticket: Ticket) -> list[dict[str, str]]:
 def order_ticket_section(*, order: Order, user: "User") -> PageSection:
     """The order page's way to support: a ticket about this order."""
     return PageSection("tickets/includes/order_entry.html", {})
+
+
+def tickets_unassigned_q() -> Q:
+    """Active tickets nobody is assigned to."""
+    return Q(status__in=Ticket.ACTIVE, assignee__isnull=True)
+
+
+def tickets_waiting_for_support_q() -> Q:
+    """Tickets whose next move is support's: new ones and those the shopper answered."""
+    return Q(status__in=[Ticket.Status.OPEN, Ticket.Status.AWAITING_SUPPORT])

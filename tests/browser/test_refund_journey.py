@@ -6,6 +6,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from ledger.selectors import ledger_violations, wallet_balance
 from orders.models import Order
@@ -53,8 +54,15 @@ def test_shopper_returns_a_failed_item_and_buys_another_size_with_the_refund(pag
     staff_page.wait_for_selector("text=is now “Returning to seller”")
     staff_page.get_by_role("button", name="Seller received").click()
     staff_page.wait_for_selector("text=is now “Seller refunding”")
-    staff_page.get_by_role("button", name="Confirm refund").click()
-    staff_page.wait_for_selector("text=is now “Refunded to balance”")
+    staff_page.get_by_role("button", name="Confirm refund…").click()
+    # A page asks first, with the amount, the shopper and the balance after; nothing moved yet.
+    staff_page.wait_for_selector("text=¥401.00 will be credited to buyer@example.com")
+    assert wallet_balance(user=shopper) == Decimal("0.00")
+    axe = Axe().run(staff_page)
+    assert axe.violations_count == 0, axe.generate_report()
+    staff_page.get_by_role("button", name="Credit ¥401.00 to buyer@example.com").click()
+    staff_page.wait_for_selector("text=¥401.00 credited to buyer@example.com; balance now ¥401.00.")
+    assert staff_page.get_by_text("is now “Refunded to balance”").is_visible()
 
     # The shopper sees the refund, the statement line and the new balance...
     page.reload()

@@ -193,12 +193,12 @@ def test_a_stale_change_form_does_not_overwrite_what_a_service_changed_meanwhile
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("status", "change_queries"), [(S.PENDING_PAYMENT, 13), (S.PAID, 13), (S.RETURNING, 14)])
+@pytest.mark.parametrize(("status", "change_queries"), [(S.PENDING_PAYMENT, 14), (S.PAID, 14), (S.RETURNING, 15)])
 def test_the_order_admin_pages_run_a_pinned_number_of_queries(
     support_client, shopper, status, change_queries, django_assert_num_queries
 ):
-    """The change page with its timeline, listing images and staff evidence pack, and for a paid
-    order its ledger and return inlines."""
+    """The change page with its timeline, QC rounds (none here: see test_admin_qc_rounds),
+    listing images and staff evidence pack, and for a paid order its ledger and return inlines."""
     from tests.factories import ReturnRequestFactory, paid_order
 
     order = (

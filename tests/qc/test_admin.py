@@ -66,7 +66,9 @@ def test_queue_lists_arrived_orders_oldest_first_with_count_on_index(inspector_c
     assert response.status_code == 200
     html = response.content.decode()
     assert html.index(older.number) < html.index(newer.number)
-    assert "2 orders awaiting QC" in inspector_client.get(reverse("admin:index")).content.decode()
+    dashboard = inspector_client.get(reverse("admin:index")).content.decode()  # tests/test_dashboard.py
+    assert 'data-figure="qc_under_24h" data-count="1"' in dashboard
+    assert 'data-figure="qc_over_2_days" data-count="1"' in dashboard
 
 
 def test_inspector_uploads_marks_a_box_and_fails_qc(
@@ -494,7 +496,6 @@ def test_the_inspector_pages_run_a_pinned_number_of_queries(inspector_client, in
         box_h=0.2,
     )
     pages = {
-        reverse("admin:index"): 6,
         reverse("admin:qc_qcqueueitem_changelist"): 7,
         change_url(inspection): 15,
     }

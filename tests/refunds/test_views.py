@@ -304,6 +304,7 @@ def test_support_records_a_top_up_with_a_reason_once_even_if_submitted_twice(sup
     form = support_client.get(url).context["form"]
     data = {"shopper": "shopper@example.com", "kind": "topup", "amount": "250.00", "reason": "Alipay 8812"}
     data["token"] = form["token"].value()
+    data["confirmed"] = "1"  # as the confirmation page's button sends it (tests/orders/test_money_buttons.py)
 
     first = support_client.post(url, data, follow=True)
     support_client.post(url, data)
@@ -336,11 +337,14 @@ def test_support_confirms_a_refund_with_the_order_button(support_client, shopper
 
     response = support_client.post(
         reverse("admin:orders_order_transition", args=[order.pk, "confirm_refund"]),
-        {"expected_status": S.SELLER_REFUNDING},
+        {"expected_status": S.SELLER_REFUNDING, "expected_credit": "137.00"},  # confirmed as shown
         follow=True,
     )
 
-    assert f"Order {order.number} is now “Refunded to balance”." in _messages(response)
+    assert (
+        "¥137.00 credited to shopper@example.com; balance now ¥137.00. "
+        f"Order {order.number} is now “Refunded to balance”." in _messages(response)
+    )
     assert wallet_balance(user=shopper) == order.total
 
 
@@ -381,7 +385,12 @@ def test_the_replacement_shipped_button_asks_staff_for_the_real_price_prefilled_
 
     support_client.post(
         reverse("admin:orders_order_transition", args=[order.pk, "replacement_shipped"]),
-        {"expected_status": S.EXCHANGE_RETURNING, "tracking": "ZT12345678", "price": "114.00"},
+        {
+            "expected_status": S.EXCHANGE_RETURNING,
+            "tracking": "ZT12345678",
+            "price": "114.00",
+            "expected_credit": "15",
+        },
     )
 
     order.refresh_from_db()
