@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import ExpectedStatusForm, MoneyField
 
-from .models import Marketplace, Order
+from .models import Marketplace, Order, ProductCategory
 
 MARKETPLACE_HOSTS = {
     "taobao.com": Marketplace.TAOBAO,
@@ -28,13 +28,26 @@ class PlaceOrderForm(forms.ModelForm):
             "product_url",
             "product_title",
             "option_text",
+            "category",
             "unit_price",
             "quantity",
             "domestic_shipping",
             "remark",
         ]
         widgets = {"remark": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"remark": _("Anything the buyer should know (optional).")}
+        labels = {"category": _("What kind of item is it?")}
+        help_texts = {
+            "remark": _("Anything the buyer should know (optional)."),
+            "category": _("The warehouse takes the photos this kind of item needs."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not knowing is fine (and a form sent without it, from an older page): "other".
+        self.fields["category"].required = False
+
+    def clean_category(self) -> str:
+        return self.cleaned_data["category"] or ProductCategory.OTHER
 
     def clean_product_title(self) -> str:
         return " ".join(self.cleaned_data["product_title"].split())

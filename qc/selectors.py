@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from common.pages import PageSection
 from orders.models import Order
 
-from .models import PERM_VIEW_INSPECTION, PERM_VIEW_PHOTO, Defect, Inspection, Measurement, QCPhoto
+from .models import PERM_VIEW_INSPECTION, PERM_VIEW_PHOTO, Defect, Inspection, Measurement, QCPhoto, ShotListItem
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -43,7 +43,7 @@ class RoundView:
 
 def _with_evidence(queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
     return queryset.prefetch_related(
-        Prefetch("photos", QCPhoto.objects.shown().order_by("position", "id")),
+        Prefetch("photos", QCPhoto.objects.shown().select_related("shot").order_by("position", "id")),
         Prefetch("defects", Defect.objects.order_by("position", "id")),
         "measurements",
     )
@@ -119,3 +119,63 @@ def photo_for_viewer(*, user: "User", pk: int) -> QCPhoto:
 def qc_queue() -> QuerySet[Order]:
     """Orders waiting for QC, the longest-waiting first."""
     return Order.objects.filter(status=Order.Status.AWAITING_QC).order_by("status_changed_at", "id")
+
+
+# --- The inspection page ----------------------------------------------------------------------
+
+
+def shots_missing(*, inspection: Inspection) -> QuerySet[ShotListItem]:
+    """The required shots of the round's product category that none of its photos covers
+    (a photo whose renditions failed covers nothing: the shopper would never see it)."""
+    covered = QCPhoto.objects.filter(inspection=inspection, renditions_failed_at__isnull=True, shot__isnull=False)
+    return (
+        ShotListItem.objects.filter(category=inspection.order.category, active=True)
+        .exclude(pk__in=covered.values("shot_id"))
+        .order_by("position", "id")
+    )
+
+
+def round_photos(*, inspection_id: int) -> QuerySet[QCPhoto]:
+    """Every photo of a round as the inspection page shows it (failed ones too), in order, with
+    the shot each covers: one query."""
+    return QCPhoto.objects.filter(inspection_id=inspection_id).select_related("shot").order_by("position", "id")
+
+
+def shot_lists() -> dict[str, list[ShotListItem]]:
+    """Every category's required shots in order (one query): the page switches category live."""
+    lists: dict[str, list[ShotListItem]] = {}
+    for item in ShotListItem.objects.filter(active=True).order_by("category", "position", "id"):
+        lists.setdefault(item.category, []).append(item)
+    return lists
+
+
+def listing_images(*, order: Order) -> list:
+    """The listing's images (the shopper's screenshots, the seller's photos) to compare with what
+    arrived. Orders have none yet (issue 15 adds them as `order.listing_images`); until then the
+    page's spot for them stays empty."""
+    images = getattr(order, "listing_images", None)
+    return list(images.all()) if images is not None else []
+
+
+@dataclass(frozen=True)
+class Workbench:
+    """What the inspection page shows besides the round's own form: the order's context, the
+    shot lists, and the order's earlier rounds with their evidence."""
+
+    photos: tuple[QCPhoto, ...]
+    shot_lists: dict[str, list[ShotListItem]]
+    earlier_rounds: tuple[RoundView, ...]
+    listing_images: list
+
+
+def inspection_workbench(*, inspection: Inspection) -> Workbench:
+    """Three queries (photos, shot lists, earlier rounds), and three more when the order has
+    earlier rounds (their photos, defects, measurements), whatever their numbers."""
+    earlier = Inspection.objects.filter(order_id=inspection.order_id, round_number__lt=inspection.round_number)
+    earlier = earlier.exclude(result=Inspection.Result.PENDING).order_by("-round_number")
+    return Workbench(
+        photos=tuple(round_photos(inspection_id=inspection.pk)),
+        shot_lists=shot_lists(),
+        earlier_rounds=tuple(_round_view(r) for r in _with_evidence(earlier)),
+        listing_images=listing_images(order=inspection.order),
+    )
