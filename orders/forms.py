@@ -12,7 +12,7 @@ from common.forms import ExpectedStatusForm, MoneyField
 from common.renditions import PreparedImage, prepare_image
 from common.uploads import ACCEPT
 
-from .models import Marketplace, Order
+from .models import Marketplace, Order, ProductCategory
 
 MARKETPLACE_HOSTS = {
     "taobao.com": Marketplace.TAOBAO,
@@ -103,13 +103,26 @@ class PlaceOrderForm(forms.ModelForm):
             "product_url",
             "product_title",
             "option_text",
+            "category",
             "unit_price",
             "quantity",
             "domestic_shipping",
             "remark",
         ]
         widgets = {"remark": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"remark": _("Anything the buyer should know (optional).")}
+        labels = {"category": _("What kind of item is it?")}
+        help_texts = {
+            "remark": _("Anything the buyer should know (optional)."),
+            "category": _("The warehouse takes the photos this kind of item needs."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not knowing is fine (and a form sent without it, from an older page): "other".
+        self.fields["category"].required = False
+
+    def clean_category(self) -> str:
+        return self.cleaned_data["category"] or ProductCategory.OTHER
 
     def clean_product_title(self) -> str:
         return " ".join(self.cleaned_data["product_title"].split())

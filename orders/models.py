@@ -43,6 +43,16 @@ class Marketplace(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ProductCategory(models.TextChoices):
+    """What kind of item an order is: it decides which photos QC must take (qc's shot list)."""
+
+    CLOTHING = "clothing", _("Clothing")
+    SHOES = "shoes", _("Shoes")
+    BAGS = "bags", _("Bags")
+    ELECTRONICS = "electronics", _("Electronics")
+    OTHER = "other", _("Other")
+
+
 class OrderQuerySet(models.QuerySet):
     def for_shopper(self, user: "User") -> "OrderQuerySet":
         return self.filter(shopper=user)
@@ -89,6 +99,13 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    category = models.CharField(
+        _("product category"),
+        max_length=16,
+        choices=ProductCategory,
+        default=ProductCategory.OTHER,
+        help_text=_("Decides which photos the warehouse takes in QC."),
     )
     seller_name = models.CharField(_("seller"), max_length=200, blank=True)
     remark = models.TextField(_("remark"), blank=True)

@@ -5,13 +5,15 @@ from decimal import Decimal
 import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
+from orders.models import Order, ProductCategory
 
 # Permission codename for passing or failing a round, declared once in Inspection.Meta.
 PERM_COMPLETE = "qc.complete_inspection"
@@ -23,7 +25,13 @@ PERM_ADD_PHOTO = "qc.add_qcphoto"
 PERM_VIEW_QUEUE = "qc.view_qcqueueitem"
 # Answering a shopper's photo request (adding to a completed round), declared in PhotoRequest.Meta.
 PERM_ANSWER_PHOTO_REQUEST = "qc.answer_photorequest"
+PERM_CHANGE_PHOTO = "qc.change_qcphoto"
+PERM_DELETE_PHOTO = "qc.delete_qcphoto"
 RENDITIONS = ("full", "display", "thumb")
+
+
+# What a parcel may weigh, in grams: more is a typing slip (an extra zero), not a parcel.
+MAX_WEIGHT_GRAMS = 100_000
 
 
 def new_photo_key() -> str:
@@ -48,6 +56,13 @@ class Inspection(models.Model):
     internal_note = models.TextField(_("internal note"), blank=True, help_text=_("Staff only; never shown."))
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True, editable=False)
+    weight_grams = models.PositiveIntegerField(
+        _("parcel weight (g)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WEIGHT_GRAMS)],
+        help_text=_("Weighed at the warehouse, in grams; the shopper sees it."),
+    )
 
     class Meta:
         verbose_name = _("inspection")
@@ -64,6 +79,10 @@ class Inspection(models.Model):
                 name="qc_inspection_completed_at_matches_result",
             ),
             models.CheckConstraint(condition=Q(round_number__gte=1), name="qc_inspection_round_positive"),
+            models.CheckConstraint(
+                condition=Q(weight_grams__isnull=True) | Q(weight_grams__gte=1, weight_grams__lte=MAX_WEIGHT_GRAMS),
+                name="qc_inspection_weight_in_range",
+            ),
         ]
         permissions = [("complete_inspection", _("Can pass or fail a QC round"))]
 
@@ -90,6 +109,27 @@ def original_path(photo: "QCPhoto", filename: str) -> str:
 
 def rendition_path(photo: "QCPhoto", filename: str) -> str:
     return _photo_path(photo, filename)
+
+
+class ShotListItem(models.Model):
+    """A photo every QC round of a product category must have (front, back, label, sole...),
+    set by staff in the admin. Retired items are made inactive: rounds that took them keep them."""
+
+    category = models.CharField(_("product category"), max_length=16, choices=ProductCategory)
+    name = models.CharField(_("shot"), max_length=80, help_text=_("What the photo shows, e.g. “Sole”."))
+    position = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("required"), default=True, help_text=_("Untick to stop asking for this shot."))
+
+    class Meta:
+        verbose_name = _("shot list item")
+        verbose_name_plural = _("shot list")
+        ordering = ["category", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="qc_shot_unique_per_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.name}"
 
 
 class QCPhotoQuerySet(models.QuerySet):
@@ -144,6 +184,15 @@ class QCPhoto(models.Model):
     renditions_failed_at = models.DateTimeField(_("renditions failed"), null=True, blank=True, editable=False)
     renditions_error = models.CharField(_("why the renditions failed"), max_length=500, blank=True, editable=False)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
+    shot = models.ForeignKey(
+        ShotListItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="photos",
+        verbose_name=_("shot"),
+        help_text=_("The shot of the shot list this photo covers."),
+    )
     position = models.PositiveIntegerField(_("order"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -195,6 +244,30 @@ class QCPhoto(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.renditions_at is not None
+
+    @property
+    def state(self) -> str:
+        """ "ready", "processing" or "failed": what the inspection page shows for it."""
+        if self.is_ready:
+            return "ready"
+        return "failed" if self.renditions_failed_at is not None else "processing"
+
+    @property
+    def details(self) -> str:
+        """Its size, as the inspection page shows it: "1200×900 px, 87.1 KB"."""
+        return _("%(width)s×%(height)s px, %(size)s") % {
+            "width": self.width,
+            "height": self.height,
+            "size": filesizeformat(self.bytes),
+        }
+
+    def label(self, number: int) -> str:
+        """How the inspection page names the photo in menus: its number in the round, then its
+        caption or the shot it covers ("Photo 3 · Front"); never its internal key."""
+        about = self.caption or (self.shot.name if self.shot_id else "")
+        if about:
+            return _("Photo %(number)s · %(about)s") % {"number": number, "about": about}
+        return _("Photo %(number)s") % {"number": number}
 
     @property
     def renditions_have_failed(self) -> bool:

@@ -25,7 +25,16 @@ from ledger.models import ZERO, money
 from orders.models import PERM_VIEW_LISTING, ListingImage, Order
 from orders.selectors import listing_images_for_order
 
-from .models import PERM_VIEW_INSPECTION, PERM_VIEW_PHOTO, Defect, Inspection, Measurement, PhotoRequest, QCPhoto
+from .models import (
+    PERM_VIEW_INSPECTION,
+    PERM_VIEW_PHOTO,
+    Defect,
+    Inspection,
+    Measurement,
+    PhotoRequest,
+    QCPhoto,
+    ShotListItem,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -54,7 +63,7 @@ class RoundView:
 
 def _with_evidence(queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
     return queryset.prefetch_related(
-        Prefetch("photos", QCPhoto.objects.shown().order_by("position", "id")),
+        Prefetch("photos", QCPhoto.objects.shown().select_related("shot").order_by("position", "id")),
         Prefetch("defects", Defect.objects.order_by("position", "id")),
         # Measurements added in answer to a photo request show once the answer is sent.
         Prefetch("measurements", Measurement.objects.exclude(photo_request__status=PhotoRequest.Status.OPEN)),
@@ -135,7 +144,7 @@ def qc_queue_q() -> Q:
 
 def qc_queue() -> QuerySet[Order]:
     """Orders waiting for QC, the longest-waiting first."""
-    return Order.objects.filter(status=Order.Status.AWAITING_QC).order_by("status_changed_at", "id")
+    return Order.objects.filter(qc_queue_q()).order_by("status_changed_at", "id")
 
 
 # --- Photo requests -------------------------------------------------------------------------
@@ -310,7 +319,6 @@ def order_listing_section(*, order: Order, user: "User") -> PageSection:
             "accept": ACCEPT,
         },
     )
-    return Order.objects.filter(qc_queue_q()).order_by("status_changed_at", "id")
 
 
 @dataclass(frozen=True)
@@ -347,3 +355,55 @@ def rounds_for_staff(*, order: Order) -> list[RoundView]:
     """
     queryset = Inspection.objects.filter(order=order).select_related("inspector").order_by("-round_number")
     return [_round_view(inspection) for inspection in _with_evidence(queryset)]
+
+
+# --- The inspection page ----------------------------------------------------------------------
+
+
+def shots_missing(*, inspection: Inspection) -> QuerySet[ShotListItem]:
+    """The required shots of the round's product category that none of its photos covers
+    (a photo whose renditions failed covers nothing: the shopper would never see it)."""
+    covered = QCPhoto.objects.filter(inspection=inspection, renditions_failed_at__isnull=True, shot__isnull=False)
+    return (
+        ShotListItem.objects.filter(category=inspection.order.category, active=True)
+        .exclude(pk__in=covered.values("shot_id"))
+        .order_by("position", "id")
+    )
+
+
+def round_photos(*, inspection_id: int) -> QuerySet[QCPhoto]:
+    """Every photo of a round as the inspection page shows it (failed ones too), in order, with
+    the shot each covers: one query."""
+    return QCPhoto.objects.filter(inspection_id=inspection_id).select_related("shot").order_by("position", "id")
+
+
+def shot_lists() -> dict[str, list[ShotListItem]]:
+    """Every category's required shots in order (one query): the page switches category live."""
+    lists: dict[str, list[ShotListItem]] = {}
+    for item in ShotListItem.objects.filter(active=True).order_by("category", "position", "id"):
+        lists.setdefault(item.category, []).append(item)
+    return lists
+
+
+@dataclass(frozen=True)
+class Workbench:
+    """What the inspection page shows besides the round's own form: the order's context, the
+    shot lists, and the order's earlier rounds with their evidence."""
+
+    photos: tuple[QCPhoto, ...]
+    shot_lists: dict[str, list[ShotListItem]]
+    earlier_rounds: tuple[RoundView, ...]
+    listing_images: list[ListingImage]
+
+
+def inspection_workbench(*, inspection: Inspection) -> Workbench:
+    """Four queries (photos, shot lists, earlier rounds, listing images), and three more when the
+    order has earlier rounds (their photos, defects, measurements), whatever their numbers."""
+    earlier = Inspection.objects.filter(order_id=inspection.order_id, round_number__lt=inspection.round_number)
+    earlier = earlier.exclude(result=Inspection.Result.PENDING).order_by("-round_number")
+    return Workbench(
+        photos=tuple(round_photos(inspection_id=inspection.pk)),
+        shot_lists=shot_lists(),
+        earlier_rounds=tuple(_round_view(r) for r in _with_evidence(earlier)),
+        listing_images=listing_images_for_order(order=inspection.order),
+    )

@@ -34,7 +34,7 @@ from ledger.selectors import posted_transaction
 from ledger.services import ledger_post, platform_account, wallet_for
 from notifications.models import Event
 from notifications.services import notify
-from orders.models import Order
+from orders.models import Order, ProductCategory
 from orders.services import (
     OrderActionError,
     OrderChangedMeanwhile,
@@ -49,8 +49,9 @@ from orders.services import (
     order_resume_decision,
 )
 
-from .exceptions import QCError, UnreadablePhoto
-from .models import PERM_COMPLETE, Defect, Inspection, Measurement, PhotoRequest, QCPhoto
+from . import selectors
+from .exceptions import MissingShots, QCError, UnreadablePhoto
+from .models import PERM_COMPLETE, Defect, Inspection, Measurement, PhotoRequest, QCPhoto, ShotListItem
 from .selectors import photo_request_unit_fee
 
 if TYPE_CHECKING:
@@ -115,12 +116,16 @@ def _summary(inspection: Inspection, photo_count: int, defects: list[Defect]) ->
     return "\n".join(lines)
 
 
-def inspection_complete(*, inspection: Inspection, by: "User", result: str) -> Inspection:
+def inspection_complete(
+    *, inspection: Inspection, by: "User", result: str, allow_missing_shots: bool = True
+) -> Inspection:
     """Pass or fail an open round: the order moves (passed -> stored; failed -> qc_failed with
     the decision deadline) and the shopper is notified, all in one transaction. Returns the
     completed round with its moved order.
 
-    Fail needs at least one photo and one defect; pass needs at least one photo.
+    Fail needs at least one photo and one defect; pass needs at least one photo. Unless
+    `allow_missing_shots` (the inspector confirmed it), every required shot of the order's
+    category must be covered too; MissingShots says which are not.
     """
     if result not in (Result.PASSED, Result.FAILED):
         raise QCError(_("Choose pass or fail."))
@@ -142,6 +147,10 @@ def inspection_complete(*, inspection: Inspection, by: "User", result: str) -> I
                 raise QCError(_("Add at least one photo before passing or failing QC."))
             if result == Result.FAILED and not defects:
                 raise QCError(_("Record at least one defect before failing QC."))
+            if not allow_missing_shots:
+                missing = list(selectors.shots_missing(inspection=locked))
+                if missing:
+                    raise MissingShots(missing)
             order = locked.order
             expected = Order.Status.AWAITING_QC
             if result == Result.PASSED:
@@ -158,6 +167,55 @@ def inspection_complete(*, inspection: Inspection, by: "User", result: str) -> I
             locked.order = order
     except OrderActionError as error:
         raise QCError(str(error)) from None
+    return locked
+
+
+def _locked_open_round(inspection: Inspection) -> Inspection:
+    """The round, locked for the rest of the transaction, or QCError if it is complete."""
+    locked = Inspection.objects.select_for_update().select_related("order").get(pk=inspection.pk)
+    if not locked.is_open:
+        raise QCError(_("This QC round is complete; it cannot change."))
+    return locked
+
+
+def _order_set_category(*, locked: Inspection, category: str) -> None:
+    """The order's product category, and the round's photos tagged with shots of another
+    category lose their tag (they count for nothing now). Caller holds the round's lock."""
+    if category not in ProductCategory.values:
+        raise QCError(_("Choose a product category from the list."))
+    if locked.order.category == category:
+        return
+    Order.objects.filter(pk=locked.order_id).update(category=category)
+    locked.order.category = category
+    QCPhoto.objects.filter(inspection=locked, shot__isnull=False).exclude(shot__category=category).update(shot=None)
+
+
+def inspection_update(
+    *,
+    inspection: Inspection,
+    by: "User",
+    public_note: str,
+    internal_note: str,
+    weight_grams: int | None,
+    category: str,
+) -> Inspection:
+    """Save what the inspector wrote on an open round: notes, the parcel's weight and the
+    order's product category (which decides the shot list). Returns the fresh round; a round
+    completed meanwhile raises QCError and nothing changes."""
+    with transaction.atomic():
+        locked = _locked_open_round(inspection)
+        locked.public_note, locked.internal_note, locked.weight_grams = public_note, internal_note, weight_grams
+        locked.save(update_fields=["public_note", "internal_note", "weight_grams"])
+        _order_set_category(locked=locked, category=category)
+    return locked
+
+
+def inspection_set_category(*, inspection: Inspection, by: "User", category: str) -> Inspection:
+    """Set the order's product category from its open round (the inspector knows best what
+    arrived); photos tagged with shots of the old category lose their tag. Returns the round."""
+    with transaction.atomic():
+        locked = _locked_open_round(inspection)
+        _order_set_category(locked=locked, category=category)
     return locked
 
 
@@ -251,10 +309,16 @@ def photo_add(
     uploaded_file: File,
     by: "User",
     caption: str = "",
+    shot: ShotListItem | None = None,
+    tag_next_shot: bool = False,
     renditions_in_background: bool = True,
 ) -> QCPhoto:
     """Validate and store one photo of an open round; renditions follow after commit (unless
     the caller makes them itself: the demo does, so that it is ready to look at).
+
+    The photo covers `shot`, or with `tag_next_shot` the first shot of the order's shot list that
+    no photo of the round covers yet (inspectors take them in the list's order; the tag is
+    changed on the page when it guessed wrong).
 
     A refused file raises ValidationError (or QCError) and leaves no row and no file.
     """
@@ -262,10 +326,16 @@ def photo_add(
         validate_image(uploaded_file)  # a bad file is refused as such, whatever else is wrong
         raise QCError(_("This QC round is complete; its photos cannot change."))
 
-    def round_still_open() -> None:
-        # The round is locked: it cannot be completed while its photo is being added.
-        if not Inspection.objects.select_for_update().get(pk=inspection.pk).is_open:
+    def round_still_open() -> ShotListItem | None:
+        # The round is locked: it cannot be completed while its photo is being added, and two
+        # uploads at once do not tag the same next shot.
+        locked = Inspection.objects.select_for_update().select_related("order").get(pk=inspection.pk)
+        if not locked.is_open:
             raise QCError(_("This QC round is complete; its photos cannot change."))
+        if shot is not None:
+            _check_shot(shot, locked=locked)
+            return shot
+        return selectors.shots_missing(inspection=locked).first() if tag_next_shot else None
 
     return _photo_store(
         inspection=inspection,
@@ -284,11 +354,12 @@ def _photo_store(
     by: "User",
     caption: str,
     renditions_in_background: bool,
-    check: Callable[[], None],
+    check: Callable[[], ShotListItem | None],
     photo_request: "PhotoRequest | None" = None,
 ) -> QCPhoto:
     """Validate and store one photo of `inspection`; `check` runs first in the transaction,
-    takes the lock that lets the photo in, and raises QCError if it may not be added."""
+    takes the lock that lets the photo in, raises QCError if it may not be added, and returns
+    the shot of the shot list the photo covers (or None)."""
     image = validate_image(uploaded_file)  # before anything is stored
     digest = hashlib.sha256(image.content).hexdigest()
     if QCPhoto.objects.filter(inspection=inspection, sha256=digest).exists():
@@ -307,7 +378,7 @@ def _photo_store(
     stored: list[str] = []
     try:
         with transaction.atomic():
-            check()
+            photo.shot = check()
             last = inspection.photos.aggregate(last=Max("position"))["last"]
             photo.position = 0 if last is None else last + 1
             photo.original.save(f"original.{image.extension}", ContentFile(image.content), save=False)
@@ -322,6 +393,45 @@ def _photo_store(
         delete_stored_files(stored)
         raise
     return photo
+
+
+def _check_shot(shot: ShotListItem, *, locked: Inspection) -> None:
+    if not shot.active or shot.category != locked.order.category:
+        raise QCError(
+            _("“%(shot)s” is not on the shot list of %(category)s.")
+            % {"shot": shot.name, "category": locked.order.get_category_display()}
+        )
+
+
+def photo_describe(*, photo: QCPhoto, by: "User", caption: str, shot: ShotListItem | None) -> QCPhoto:
+    """Set a photo's caption and the shot it covers (the shot of the order's category, active;
+    or the one it already has). A completed round raises QCError. Returns the fresh photo."""
+    with transaction.atomic():
+        locked = _locked_open_round(photo.inspection)
+        # A shot the photo covers already stays possible (retired or of a former category).
+        if shot is not None and shot.pk != photo.shot_id:
+            _check_shot(shot, locked=locked)
+        QCPhoto.objects.filter(pk=photo.pk).update(caption=caption, shot=shot)
+    return QCPhoto.objects.select_related("shot").get(pk=photo.pk)
+
+
+def photos_reorder(*, inspection: Inspection, by: "User", photo_ids: list[int]) -> list[QCPhoto]:
+    """Put the round's photos in this order (the ids of all of them, each once). A list that is
+    not exactly the round's photos (one added or deleted meanwhile, a foreign id) raises QCError
+    and nothing moves. Returns the photos in their new order."""
+    with transaction.atomic():
+        locked = _locked_open_round(inspection)
+        photos = {photo.pk: photo for photo in QCPhoto.objects.select_for_update().filter(inspection=locked)}
+        if len(photo_ids) != len(set(photo_ids)) or set(photo_ids) != set(photos):
+            raise QCError(_("The photos of this round changed meanwhile; reload the page and move them again."))
+        moved = []
+        for position, photo_id in enumerate(photo_ids):
+            photo = photos[photo_id]
+            if photo.position != position:
+                photo.position = position
+                moved.append(photo)
+        QCPhoto.objects.bulk_update(moved, ["position"])
+    return [photos[photo_id] for photo_id in photo_ids]
 
 
 def photo_make_renditions(*, photo_id: int) -> bool:
@@ -517,7 +627,7 @@ def photo_request_add_photo(
     """Add a photo to the completed round of an open request, in answer to it. The shopper sees
     it once the answer is sent; until then it may be removed again. Renditions as `photo_add`."""
 
-    def request_still_open() -> None:
+    def request_still_open() -> None:  # an answer covers no shot of the list
         _open_request_locked(photo_request)
 
     return _photo_store(

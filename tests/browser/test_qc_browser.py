@@ -38,7 +38,8 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
     page.get_by_role("link", name="Inspect", exact=True).click()
     page.wait_for_url("**/admin/qc/inspection/*/change/")
 
-    # Two photos at once through the uploader; they are listed at once, and rendered by the next load.
+    # Two photos at once through the uploader; they are listed at once, and their thumbnails
+    # appear by themselves once rendered.
     page.set_input_files(
         "#qc-upload-input",
         files=[
@@ -46,30 +47,26 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
             {"name": "label.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(900, 1200), color=(200, 200, 190))},
         ],
     )
-    expect(page.locator("[data-qc-new-photo]")).to_have_count(2)
-    page.reload()
-    page.locator("img.qc-admin-thumb").nth(1).wait_for()
+    expect(page.locator("img.qc-card__thumb")).to_have_count(2)
 
     # A defect, with its box drawn by dragging on the first photo.
-    page.get_by_role("button", name="Add another Defect").or_(page.get_by_text("Add another Defect")).first.click()
-    row = page.locator("#defects-group tr.form-row.dynamic-defects").first
-    row.locator("select[name$='-kind']").select_option("stain")
-    row.locator("textarea[name$='-description']").fill("Brown stain on the front")
-    row.locator("select[name$='-photo']").select_option(index=1)
-    row.get_by_role("button", name="Draw box").click()
-    image = page.locator("[data-qc-draw-image]")
-    image.wait_for()
-    image.scroll_into_view_if_needed()
+    page.get_by_role("button", name="Mark a defect on photo 1").click()
+    dialog = page.locator("[data-qc-draw]")
+    image = dialog.locator("[data-qc-draw-image]")
+    expect(image).to_be_visible()
     box = image.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=6)
     page.mouse.up()
-    page.get_by_role("button", name="Use this box").click()
-    assert row.get_by_role("button", name="Redraw box").is_visible()
+    page.keyboard.type("Brown stain on the front")  # the description has the focus
+    dialog.get_by_label("Stain").check()
+    dialog.get_by_role("button", name="Use this box").click()
+    row = page.locator("#defects-group tr.form-row.dynamic-defects").first
+    expect(row.get_by_role("button", name="Edit box · Photo 1 · Overview")).to_be_visible()
 
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Fail QC").click()
+    page.get_by_role("button", name="Fail QC · Complete without them").click()
     page.wait_for_url("**/admin/qc/qcqueueitem/")
     assert page.get_by_text("The shopper has been notified").is_visible()
 
@@ -143,21 +140,20 @@ def test_a_mixed_batch_keeps_each_refusal_on_screen_and_lists_the_good_photo_wit
         ],
     )
 
-    expect(page.get_by_text("Uploaded 1 of 3.")).to_be_visible()
-    refusals = page.locator(".qc-upload__error")
+    refusals = page.locator(".qc-upload--error")
     expect(refusals).to_have_count(2)
-    expect(refusals.nth(0)).to_contain_text("notes.png: This file is not a JPEG, PNG or WebP image.")
+    expect(refusals.nth(0)).to_contain_text("notes.png")
+    expect(refusals.nth(0)).to_contain_text("This file is not a JPEG, PNG or WebP image.")
     expect(refusals.nth(1)).to_contain_text("empty.jpg")
-    new_row = page.locator("#photos-group [data-qc-new-photo]")
-    expect(new_row).to_contain_text("Processing…")
-    expect(new_row).to_contain_text("front.jpg · 1200×900 px")
-    photo = inspection.photos.get()
+    card = page.locator("#photos-group [data-qc-card]")
+    expect(card).to_contain_text("Processing…")
+    expect(card).to_contain_text("1200×900 px")
     menu = page.locator("select[name='defects-__prefix__-photo'] option")
-    expect(menu.filter(has_text=str(photo))).to_have_count(1)
+    expect(menu).to_have_text(["Photo: none", "Photo 1 · Overview"])
 
     # Each refusal stays until dismissed; dismissing one leaves the other.
     refusals.nth(0).get_by_role("button", name="Dismiss the message about notes.png").click()
     expect(refusals).to_have_count(1)
     expect(refusals.nth(0)).to_contain_text("empty.jpg")
-    expect(new_row).to_be_visible()
+    expect(card).to_be_visible()
     assert loads == []  # never reloaded

@@ -96,7 +96,7 @@ def test_inspector_uploads_marks_a_box_and_fails_qc(
 
     # Failing with no defect is refused with a clear message, and nothing changes.
     page = inspector_client.get(change_url(inspection))
-    assert b"Fail QC" in page.content and b"qc-admin.js" in page.content
+    assert b'name="_qc_fail"' in page.content and b"qc-admin.js" in page.content
     data = form_data(page) | {"_qc_fail": "1"}
     response = inspector_client.post(change_url(inspection), data, follow=True)
     assert "Record at least one defect before failing QC." in response.content.decode()
@@ -119,6 +119,7 @@ def test_inspector_uploads_marks_a_box_and_fails_qc(
         box_h="0.1500",
     )
     data["_qc_fail"] = "1"
+    data["_qc_missing_ok"] = "1"  # no shot tagged: the inspector confirmed completing without them
     with django_capture_on_commit_callbacks(execute=True):
         response = inspector_client.post(change_url(inspection), data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -136,7 +137,8 @@ def test_inspector_uploads_marks_a_box_and_fails_qc(
 
     # The completed round is read-only now: no buttons, no uploader, no more changes.
     page = inspector_client.get(change_url(inspection))
-    assert page.status_code == 200 and b"Fail QC" not in page.content and b"data-qc-upload" not in page.content
+    assert page.status_code == 200 and b'name="_qc_fail"' not in page.content
+    assert b'id="qc-upload-input"' not in page.content
 
 
 def test_box_outside_the_photo_is_refused(inspector_client, open_round, inspector):
@@ -162,7 +164,7 @@ def test_pass_needs_a_photo(inspector_client, open_round):
 
 def test_pass_moves_the_order_to_stored(inspector_client, open_round, inspector):
     add_photos(open_round, 1, by=inspector)
-    data = form_data(inspector_client.get(change_url(open_round))) | {"_qc_pass": "1"}
+    data = form_data(inspector_client.get(change_url(open_round))) | {"_qc_pass": "1", "_qc_missing_ok": "1"}
     inspector_client.post(change_url(open_round), data)
     open_round.order.refresh_from_db()
     assert open_round.order.status == Order.Status.STORED
@@ -175,7 +177,7 @@ def test_support_can_view_but_not_change(client, support, open_round, inspector)
     assert client.get(reverse("admin:qc_qcqueueitem_changelist")).status_code == 200
     page = client.get(change_url(open_round))
     assert page.status_code == 200
-    assert b"Fail QC" not in page.content and b"data-qc-upload" not in page.content
+    assert b'name="_qc_fail"' not in page.content and b'id="qc-upload-input"' not in page.content
     upload_url = reverse("admin:qc_inspection_upload", args=[open_round.pk])
     response = client.post(upload_url, {"photo": upload("x.jpg", jpeg())}, headers={"accept": "application/json"})
     assert response.status_code == 403
@@ -497,7 +499,7 @@ def test_the_inspector_pages_run_a_pinned_number_of_queries(inspector_client, in
     )
     pages = {
         reverse("admin:qc_qcqueueitem_changelist"): 7,
-        change_url(inspection): 15,
+        change_url(inspection): 16,
     }
     for url, queries in pages.items():
         get_in_queries(inspector_client, url, queries, django_assert_num_queries)
