@@ -105,15 +105,24 @@ def _assert_box_on(box: dict, image: dict, fractions: tuple[float, ...]) -> None
     assert box["h"] == pytest.approx(h * image["h"], abs=3)
 
 
-def _swipe(page, start: tuple[float, float], end: tuple[float, float]) -> None:
-    """A one-finger swipe, as touch events from the screen."""
+def _touch(page, *fingers: tuple[tuple[float, float], tuple[float, float]]) -> None:
+    """Fingers moving across the screen together (one: a swipe; two apart: a pinch), as the touch
+    events a phone sends."""
     cdp = page.context.new_cdp_session(page)
-    points = 8
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": start[0], "y": start[1]}]})
-    for step in range(1, points + 1):
-        x = start[0] + (end[0] - start[0]) * step / points
-        y = start[1] + (end[1] - start[1]) * step / points
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    steps = 8
+
+    def points(step: int) -> list[dict]:
+        return [
+            {"x": a[0] + (b[0] - a[0]) * step / steps, "y": a[1] + (b[1] - a[1]) * step / steps, "id": i}
+            for i, (a, b) in enumerate(fingers)
+        ]
+
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": points(0)})
+    for step in range(1, steps + 1):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": points(step)})
+    # The fingers leave one by one (a point missing from a move is lifted), as real ones do.
+    for lifted in range(1, len(fingers)):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": points(steps)[lifted:]})
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
 
@@ -152,14 +161,23 @@ def test_a_shopper_zooms_into_a_flaw_on_a_phone(phone, failed_order):
     expect(words).to_have_text("1. Stain · Major: Brown stain on the front")
 
     # A swipe moves to the next photo, the arrow key back.
-    _swipe(page, (320, 300), (40, 300))
+    _touch(page, ((320, 300), (40, 300)))
     expect(viewer.get_by_text("Photo 2 of 3")).to_be_visible()
     expect(page.locator(".pswp__qc-caption").get_by_text("Back", exact=True)).to_be_visible()
     page.keyboard.press("ArrowLeft")
     expect(viewer.get_by_text("Photo 1 of 3")).to_be_visible()
 
-    # A double tap zooms in; the boxes stay on the same part of the photo.
+    # Two fingers moving apart zoom in, with the boxes; the - key zooms back out.
     fitted = _settled_rects(page)["image"]
+    _touch(page, ((160, 320), (80, 320)), ((215, 320), (295, 320)))  # apart around a fixed centre
+    pinched = _settled_rects(page)
+    assert pinched["image"]["w"] > fitted["w"] * 1.5
+    _assert_box_on(pinched["1"], pinched["image"], STAIN)
+    for _ in range(6):
+        page.keyboard.press("-")
+    assert _settled_rects(page)["image"] == fitted
+
+    # A double tap zooms in; the boxes stay on the same part of the photo.
     centre = (fitted["x"] + fitted["w"] * 0.1, fitted["y"] + fitted["h"] * 0.1)
     page.touchscreen.tap(*centre)
     page.touchscreen.tap(*centre)
