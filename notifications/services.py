@@ -125,6 +125,8 @@ def _action_label(event: str) -> str:
         Event.DECISION_REMINDER: _("Choose what to do"),
         Event.QC_PASSED: _("See the QC photos"),
         Event.REFUND_CREDITED: _("See the refund"),
+        Event.RETURN_REQUESTED: _("Follow your return"),
+        Event.EXCHANGE_REQUESTED: _("Follow your exchange"),
         Event.TICKET_REPLY: _("Read and reply"),
         Event.TICKET_OPENED: _("See your ticket"),
     }
