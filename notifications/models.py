@@ -1,4 +1,7 @@
+from typing import NotRequired, TypedDict
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +22,45 @@ class Event(models.TextChoices):
     PHOTO_REQUEST = "photo_request", _("Extra photos and measurements you asked for")
     DISCOUNT_UPDATE = "discount_update", _("Discount negotiations with the seller")
     EVIDENCE_READY = "evidence_ready", _("Evidence pack ready")
+    # Confirmations of what the shopper did themselves: a receipt they can keep.
+    RETURN_REQUESTED = "return_requested", _("Your return requests")
+    EXCHANGE_REQUESTED = "exchange_requested", _("Your exchange requests")
+    TICKET_OPENED = "ticket_opened", _("Your new support tickets")
+
+
+class Fact(TypedDict):
+    """One line of the highlighted box of an email: "Decide by: 7 Dec, 14:00"."""
+
+    label: str
+    text: NotRequired[str]  # shown as it is
+    at: NotRequired[str]  # an ISO 8601 moment, shown in the reader's time zone
+
+
+class Item(TypedDict):
+    """One entry of a list the notice is about (a defect found in QC, ...)."""
+
+    title: str
+    tag: NotRequired[str]  # a short label beside the title ("Major")
+    emphasis: NotRequired[bool]  # the tag is a warning
+    text: NotRequired[str]
+
+
+class Image(TypedDict):
+    """A picture embedded in the email, read from the default storage when it is sent (a signed
+    address would expire before the email is read)."""
+
+    name: str
+    alt: str
+    caption: NotRequired[str]
+
+
+class Details(TypedDict, total=False):
+    """What a notice carries beyond its title and body, for the email (every key optional)."""
+
+    facts: list[Fact]
+    items_title: str
+    items: list[Item]
+    images: list[Image]
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -41,6 +83,8 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     link = models.CharField(_("link"), max_length=300, blank=True)
+    # A `Details` dict: written by the app that notifies, so this app imports none of them.
+    details = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     email_wanted = models.BooleanField(_("email wanted"), default=True)

@@ -1,21 +1,28 @@
 import logging
+import mimetypes
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.mime.image import MIMEImage
+from email.utils import make_msgid
 from functools import partial
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from common.publishing import publish, publish_soon
 
-from .models import Event, Notification, NotificationPreference
+from .models import Details, Event, Image, Notification, NotificationPreference
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -36,9 +43,18 @@ def notifications_record_history() -> Iterator[None]:
         _recording_history.reset(token)
 
 
-def notify(*, user: "AbstractBaseUser", event: Event, title: str, body: str = "", link: str = "") -> Notification:
+def notify(
+    *,
+    user: "AbstractBaseUser",
+    event: Event,
+    title: str,
+    body: str = "",
+    link: str = "",
+    details: Details | None = None,
+) -> Notification:
     """Write a notification inside the caller's transaction; email it once that commits.
 
+    `details` is what the email shows beyond the title and body (facts, a list, pictures).
     If the transaction rolls back, neither the row nor the email exists.
     """
     # One line, and short enough for the column and for an email subject (a newline in a
@@ -52,6 +68,7 @@ def notify(*, user: "AbstractBaseUser", event: Event, title: str, body: str = ""
         title=title,
         body=body,
         link=link,
+        details=details or {},
         email_wanted=email_wanted,
         emailed_at=timezone.now() if history and email_wanted else None,
     )
@@ -77,6 +94,129 @@ def _mark_email_queued(notification_id: int) -> None:
     Notification.objects.filter(pk=notification_id).update(email_queued_at=timezone.now())
 
 
+# Pictures embedded in one email: enough for the defects of a QC round, small enough to arrive.
+MAX_INLINE_IMAGES = 6
+MAX_INLINE_IMAGE_BYTES = 512 * 1024
+INLINE_IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")  # what every mail client shows
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    """A picture sent inside the message and shown by the HTML part as `cid:<content_id>`."""
+
+    content_id: str
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+    images: tuple[InlineImage, ...]
+
+
+def _action_label(event: str) -> str:
+    """The email's button: what the reader goes to the site to do."""
+    labels = {
+        Event.QC_FAILED: _("Choose what to do"),
+        Event.DECISION_REMINDER: _("Choose what to do"),
+        Event.QC_PASSED: _("See the QC photos"),
+        Event.REFUND_CREDITED: _("See the refund"),
+        Event.RETURN_REQUESTED: _("Follow your return"),
+        Event.EXCHANGE_REQUESTED: _("Follow your exchange"),
+        Event.TICKET_REPLY: _("Read and reply"),
+        Event.TICKET_OPENED: _("See your ticket"),
+    }
+    return labels.get(event, _("Open on the site"))
+
+
+def _read_images(images: list[Image]) -> list[tuple[Image, InlineImage]]:
+    """The pictures still in storage, read now. A missing or unfit one is left out of the email;
+    any other storage error propagates, so the task retries."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    found = []
+    for number, image in enumerate(images[:MAX_INLINE_IMAGES], start=1):
+        name = image["name"]
+        mimetype = mimetypes.guess_type(name)[0]
+        if mimetype not in INLINE_IMAGE_TYPES:
+            logger.warning("Email picture %s left out: %s is not shown by every mail client", name, mimetype)
+            continue
+        try:
+            with default_storage.open(name, "rb") as stored:
+                content = stored.read(MAX_INLINE_IMAGE_BYTES + 1)
+        except FileNotFoundError:
+            logger.warning("Email picture %s left out: it is no longer in storage", name)
+            continue
+        if len(content) > MAX_INLINE_IMAGE_BYTES:
+            logger.warning("Email picture %s left out: larger than %s bytes", name, MAX_INLINE_IMAGE_BYTES)
+            continue
+        content_id = make_msgid(idstring=f"picture{number}", domain=domain)[1:-1]
+        extension = mimetypes.guess_extension(mimetype) or ""
+        found.append((image, InlineImage(content_id, f"picture-{number}{extension}", content, mimetype)))
+    return found
+
+
+def _facts(details: Details) -> list[dict]:
+    facts = []
+    for fact in details.get("facts", []):
+        at = fact.get("at")
+        facts.append(
+            {"label": fact["label"], "text": fact.get("text", ""), "at": datetime.fromisoformat(at) if at else None}
+        )
+    return facts
+
+
+def notification_render_email(*, notification: Notification) -> RenderedEmail:
+    """The email of a notification, for any event: subject, plain text, HTML and the pictures the
+    HTML embeds (read from storage). Rendered in the current language and time zone."""
+    details: Details = notification.details or {}
+    site = settings.SITE_URL.rstrip("/")
+    pictures = _read_images(details.get("images", []))
+    paragraphs = [part.strip() for part in notification.body.split("\n\n") if part.strip()]
+    context = {
+        "site_name": _("CSSBuy QC"),
+        "site_url": site + "/",
+        "notification": notification,
+        "user": notification.user,
+        "event_label": notification.get_event_display(),
+        "preheader": Truncator(" ".join(" ".join(paragraphs[:1]).split())).chars(140),
+        "paragraphs": paragraphs,
+        "facts": _facts(details),
+        "items_title": details.get("items_title", ""),
+        "items": details.get("items", []),
+        "images": [
+            {"cid": inline.content_id, "alt": image["alt"], "caption": image.get("caption", "")}
+            for image, inline in pictures
+        ],
+        "url": site + (notification.link or "/notifications/"),
+        "action": _action_label(notification.event),
+        "preferences_url": site + "/notifications/preferences/",
+    }
+    return RenderedEmail(
+        subject=notification.title,
+        text=render_to_string("notifications/email/notification.txt", context),
+        html=render_to_string("notifications/email/notification.html", context),
+        images=tuple(inline for _image, inline in pictures),
+    )
+
+
+def _email_message(email: RenderedEmail, to: str) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject=email.subject, body=email.text, to=[to])
+    message.attach_alternative(email.html, "text/html")
+    if email.images:
+        # multipart/related: the pictures belong to the HTML part, not beside it as downloads.
+        message.mixed_subtype = "related"
+        for image in email.images:
+            part = MIMEImage(image.content, _subtype=image.mimetype.split("/")[1])
+            part.add_header("Content-ID", f"<{image.content_id}>")
+            part.add_header("Content-Disposition", "inline", filename=image.filename)
+            message.attach(part)
+    return message
+
+
 def notification_send_email(*, notification_id: int) -> bool:
     """Email one notification, at most once, even if two workers run this together.
 
@@ -93,19 +233,8 @@ def notification_send_email(*, notification_id: int) -> bool:
         )
         if notification is None or notification.emailed_at or not notification.email_wanted:
             return False
-        context = {
-            "notification": notification,
-            "user": notification.user,
-            "url": settings.SITE_URL.rstrip("/") + (notification.link or "/notifications/"),
-            "preferences_url": settings.SITE_URL.rstrip("/") + "/notifications/preferences/",
-        }
-        message = EmailMultiAlternatives(
-            subject=notification.title,
-            body=render_to_string("notifications/email/notification.txt", context),
-            to=[notification.user.email],
-        )
-        message.attach_alternative(render_to_string("notifications/email/notification.html", context), "text/html")
-        message.send()
+        email = notification_render_email(notification=notification)
+        _email_message(email, notification.user.email).send()
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True

@@ -27,7 +27,7 @@ from common.renditions import PreparedImage
 from ledger.models import ZERO, Account, LedgerTransaction, money
 from ledger.selectors import order_refundable
 from ledger.services import ledger_post, platform_account, wallet_for
-from notifications.models import Event
+from notifications.models import Details, Event, Fact
 from notifications.services import notify
 
 from .models import LISTING_RENDITIONS, PERM_PURCHASE, ListingImage, Order, OrderEvent, is_shopper
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 Status = Order.Status
 TRACKING_RE = re.compile(r"^[A-Za-z0-9-]{4,64}$")
+# The transitions a shopper is notified of even when they made it themselves.
+RECEIPTS = frozenset({"pay", "request_refund", "request_exchange", "accept_counter_offer"})
 
 
 class OrderActionError(ActionRefused):
@@ -81,8 +83,9 @@ def order_check_transition(*, order: Order, name: str, by: "User | None") -> Non
         raise OrderActionError(_("You are not allowed to do “%(action)s” on this order.") % {"action": label})
 
 
-def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str] | None:
-    """What the shopper is told about a status change, if anything."""
+def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str, Details] | None:
+    """What the shopper is told about a status change, if anything: event, title, body and the
+    facts the email highlights."""
     exchange = Status.EXCHANGE_RETURNING in (order.status, from_status)
     notices: dict[str, tuple[Event, str, str]] = {
         "pay": (Event.ORDER_PAID, _("Order %(number)s is paid"), _("We will buy “%(product)s” from the seller soon.")),
@@ -105,7 +108,17 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
         "fail_qc": (
             Event.QC_FAILED,
             _("QC failed: “%(product)s” needs your decision"),
-            _("Keep it, return it for a refund or exchange it before %(deadline)s."),
+            _("Decide before %(deadline)s: keep it, return it for a refund or exchange it."),
+        ),
+        "request_refund": (
+            Event.RETURN_REQUESTED,
+            _("Return requested for “%(product)s”"),
+            _("We will send it back to the seller and tell you at each step."),
+        ),
+        "request_exchange": (
+            Event.EXCHANGE_REQUESTED,
+            _("Exchange requested for “%(product)s”"),
+            _("We will send it back to the seller, ask for the option you chose and inspect the replacement."),
         ),
         "expire_decision": (
             Event.DECISION_CLOSED,
@@ -180,19 +193,34 @@ def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str]
     if name not in notices:
         return None
     event, title, body = notices[name]
+    tracking = order.return_tracking if name == "ship_return" else order.domestic_tracking
     values = {
         "number": order.number,
         "product": order.product_title,
-        "tracking": order.return_tracking if name == "ship_return" else order.domestic_tracking,
+        "tracking": tracking,
         "deadline": deadline_display(order),
     }
-    return event, title % values, body % values
+    facts: list[Fact] = [{"label": _("Order number"), "text": order.number}]
+    if name == "fail_qc":
+        facts.append(_deadline_fact(order))
+    if "%(tracking)s" in body:
+        facts.append({"label": _("Tracking number"), "text": tracking})
+    return event, title % values, body % values, {"facts": facts}
+
+
+def _deadline_fact(order: Order) -> Fact:
+    return {"label": _("Decide by"), "at": order.decision_deadline.isoformat()}
+
+
+def _merged(notice: Details, extra: Details | None) -> Details:
+    """The notice's details with the caller's added: lists are joined, other keys replaced."""
+    merged: Details = {**notice}
+    for key, value in (extra or {}).items():
+        merged[key] = [*merged.get(key, []), *value] if isinstance(value, list) else value
+    return merged
 
 
 # Transitions a shopper runs that still earn them a notification: the record of money moved.
-RECEIPTS = frozenset({"pay", "accept_counter_offer"})
-
-
 def _locked_row(pk: int) -> Order | None:
     # No ORDER BY: for one row by primary key, the default ordering only costs compiling it.
     rows = Order.objects.select_for_update(of=("self",)).select_related("shopper").filter(pk=pk).order_by()[:1]
@@ -228,9 +256,11 @@ def order_apply_transition(
     note: str = "",
     shopper_visible: bool = True,
     extra_body: str = "",
+    details: Details | None = None,
 ) -> OrderEvent:
     """Run transition `name` on a row from `order_locked`: check it, change the status, save,
-    write the timeline event and tell the shopper (unless they acted themselves).
+    write the timeline event and tell the shopper (unless they acted themselves). `extra_body`
+    and `details` (facts, items, pictures) add to the notice what the caller knows.
 
     The one place every order service here and in the apps built on orders changes a status
     (refunds adds its ledger writes in the same unit of work). `by=None` is the system. Raises
@@ -251,17 +281,19 @@ def order_apply_transition(
         shopper_visible=shopper_visible,
     )
     notice = _notice(locked, name, from_status)
-    # Shoppers are not told what they just did themselves, except when money moved: the payment
-    # receipt (DESIGN section 8: "order paid") and the credit of a counter-offer they accepted.
+    # Shoppers are not told what they just did themselves, except for receipts they keep: the
+    # payment, the return or exchange they asked for (with what it will cost or give back), and
+    # the credit of a counter-offer they accepted.
     acted_by_shopper = by is not None and by.pk == locked.shopper_id and name not in RECEIPTS
     if notice and not acted_by_shopper:
-        kind, title, body = notice
+        kind, title, body, notice_details = notice
         notify(
             user=locked.shopper,
             event=kind,
             title=title,
             body="\n\n".join(part for part in (body, extra_body) if part),
             link=locked.get_absolute_url(),
+            details=_merged(notice_details, details),
         )
     return event
 
@@ -342,6 +374,7 @@ def order_pay(
             name="pay",
             by=by,
             extra_body=_("¥%(total)s was paid from your balance.") % {"total": total},
+            details={"facts": [{"label": _("Paid from your balance"), "text": f"¥{total}"}]},
         )
         ledger_post(
             key=f"pay:{locked.pk}",
@@ -580,21 +613,31 @@ def order_receive(*, order: Order, by: "User", expected_status: str | None = Non
     return _transition(order=order, name="receive", by=by, expected_status=expected_status)
 
 
-def order_pass_qc(*, order: Order, by: "User", note: str = "", expected_status: str | None = None) -> Order:
+def order_pass_qc(
+    *, order: Order, by: "User", note: str = "", details: Details | None = None, expected_status: str | None = None
+) -> Order:
     return _transition(
         order=order,
         name="pass_qc",
         by=by,
         args=(decision_deadline_from_now(),),
         note=note,
+        details=details,
         expected_status=expected_status,
     )
 
 
 def order_fail_qc(
-    *, order: Order, by: "User", note: str = "", summary: str = "", expected_status: str | None = None
+    *,
+    order: Order,
+    by: "User",
+    note: str = "",
+    summary: str = "",
+    details: Details | None = None,
+    expected_status: str | None = None,
 ) -> Order:
-    """Fail QC and open the decision window; `summary` (photos, defects) goes into the alert."""
+    """Fail QC and open the decision window; `summary` (photos, defects) goes into the alert and
+    `details` (the defects, their pictures) into its email."""
     return _transition(
         order=order,
         name="fail_qc",
@@ -602,6 +645,7 @@ def order_fail_qc(
         args=(decision_deadline_from_now(),),
         note=note,
         extra_body=summary,
+        details=details,
         expected_status=expected_status,
     )
 
@@ -652,6 +696,7 @@ def order_remind_decision(*, order_id: int) -> bool:
             },
             body=_("After that the item is kept and stored. You can keep it, return it or exchange it."),
             link=order.get_absolute_url(),
+            details={"facts": [{"label": _("Order number"), "text": order.number}, _deadline_fact(order)]},
         )
     return True
 

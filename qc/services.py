@@ -32,7 +32,7 @@ from common.uploads import validate_image
 from ledger.models import Account, LedgerTransaction, money
 from ledger.selectors import posted_transaction
 from ledger.services import ledger_post, platform_account, wallet_for
-from notifications.models import Event
+from notifications.models import Details, Event, Image, Item
 from notifications.services import notify
 from orders.models import Order, ProductCategory
 from orders.services import (
@@ -100,20 +100,59 @@ def order_receive_and_open_round(
 
 
 def _summary(inspection: Inspection, photo_count: int, defects: list[Defect]) -> str:
-    """What a failed round says in the shopper's alert: photo count and the main defects."""
+    """What a failed round says in the shopper's alert: how much evidence there is. The defects
+    themselves travel as the notice's details (see `_evidence`)."""
     lines = [
-        ngettext("%(count)d photo was taken.", "%(count)d photos were taken.", photo_count) % {"count": photo_count}
+        ngettext("%(count)d photo was taken.", "%(count)d photos were taken.", photo_count) % {"count": photo_count},
+        ngettext("%(count)d defect was found.", "%(count)d defects were found.", len(defects))
+        % {"count": len(defects)},
     ]
-    main = sorted(defects, key=lambda d: (not d.is_major, d.position, d.pk))[:3]
-    if main:
-        lines.append(_("Main defects:"))
-        lines += [f"- {d.get_kind_display()} ({d.get_severity_display()}): {d.description}" for d in main]
-        if len(defects) > len(main):
-            more = len(defects) - len(main)
-            lines.append(ngettext("and %(count)d more.", "and %(count)d more.", more) % {"count": more})
     if inspection.public_note:
         lines.append(inspection.public_note)
     return "\n".join(lines)
+
+
+# How many photos the shopper's QC email embeds: those showing a defect, else the first ones.
+EMAIL_DEFECT_PHOTOS, EMAIL_PASSED_PHOTOS = 4, 3
+
+
+def _evidence(photos: list[QCPhoto], defects: list[Defect]) -> Details:
+    """The defects (major first) and small pictures of the photos showing them, for the email.
+
+    Pictures are the thumbnails already made; a photo still waiting for its renditions is left
+    out of the email (the order page shows it once ready)."""
+    number = {photo.pk: n for n, photo in enumerate(photos, start=1)}
+    ordered = sorted(defects, key=lambda d: (not d.is_major, d.position, d.pk))
+    items: list[Item] = []
+    for defect in ordered:
+        text = defect.description
+        if defect.photo_id in number:
+            text = _("%(description)s (photo %(number)d)") % {
+                "description": defect.description,
+                "number": number[defect.photo_id],
+            }
+        item: Item = {"title": defect.get_kind_display(), "tag": defect.get_severity_display(), "text": text}
+        if defect.is_major:
+            item["emphasis"] = True
+        items.append(item)
+    by_pk = {photo.pk: photo for photo in photos}
+    showing_defects = [by_pk[pk] for pk in dict.fromkeys(d.photo_id for d in ordered if d.photo_id in by_pk)]
+    limit = EMAIL_DEFECT_PHOTOS if defects else EMAIL_PASSED_PHOTOS
+    pictured = [photo for photo in (showing_defects or photos) if photo.is_ready and photo.thumb][:limit]
+    images: list[Image] = [
+        {
+            "name": photo.thumb.name,
+            "alt": _("QC photo %(number)d: %(caption)s") % {"number": number[photo.pk], "caption": photo.caption}
+            if photo.caption
+            else _("QC photo %(number)d") % {"number": number[photo.pk]},
+            "caption": _("Photo %(number)d") % {"number": number[photo.pk]},
+        }
+        for photo in pictured
+    ]
+    details: Details = {"images": images}
+    if items:
+        details.update(items_title=_("Defects found"), items=items)
+    return details
 
 
 def inspection_complete(
@@ -141,8 +180,9 @@ def inspection_complete(
                         "result": locked.get_result_display(),
                     }
                 )
-            photo_count = locked.photos.count()
+            photos = list(locked.photos.order_by("position", "id"))
             defects = list(locked.defects.all())
+            photo_count = len(photos)
             if photo_count == 0:
                 raise QCError(_("Add at least one photo before passing or failing QC."))
             if result == Result.FAILED and not defects:
@@ -153,12 +193,21 @@ def inspection_complete(
                     raise MissingShots(missing)
             order = locked.order
             expected = Order.Status.AWAITING_QC
+            # Numbered as the shopper's page numbers them: without photos it cannot show.
+            shown = [photo for photo in photos if not photo.renditions_have_failed]
+            details = _evidence(shown, defects if result == Result.FAILED else [])
             if result == Result.PASSED:
-                order = order_pass_qc(order=order, by=by, note=locked.public_note, expected_status=expected)
+                order = order_pass_qc(
+                    order=order, by=by, note=locked.public_note, details=details, expected_status=expected
+                )
             else:
-                summary = _summary(locked, photo_count, defects)
                 order = order_fail_qc(
-                    order=order, by=by, note=locked.public_note, summary=summary, expected_status=expected
+                    order=order,
+                    by=by,
+                    note=locked.public_note,
+                    summary=_summary(locked, photo_count, defects),
+                    details=details,
+                    expected_status=expected,
                 )
             locked.result = result
             locked.inspector = by

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from storages.backends.s3 import S3Storage
 
 from common.errors import ActionRefused
 from orders.pages import order_form_unreadable, order_refused
@@ -39,7 +40,8 @@ def photo(request, pk: int, rendition: str):
     """One rendition of a photo, for its order's shopper or QC staff; anyone else gets 404.
 
     Local storage is streamed from here; object storage gets a redirect to a signed URL that
-    expires within minutes. The original is for staff only.
+    expires within minutes. The original is for staff only. `?download=1` asks the browser to
+    save it as a file rather than show it.
     """
     if rendition not in (*RENDITIONS, "original"):
         raise Http404
@@ -49,6 +51,9 @@ def photo(request, pk: int, rendition: str):
     stored = getattr(photo, rendition)
     if not stored:
         raise Http404  # renditions not made yet; pages show a placeholder meanwhile
+    extension = stored.name.rsplit(".", 1)[-1]
+    download = request.GET.get("download") == "1"
+    disposition = f'{"attachment" if download else "inline"}; filename="{photo.key[:12]}-{rendition}.{extension}"'
     storage = stored.storage
     if isinstance(storage, FileSystemStorage):
         # Revalidated on every use: the address is guessable, so a copy cached for one user of
@@ -68,12 +73,16 @@ def photo(request, pk: int, rendition: str):
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
     else:
-        response = HttpResponseRedirect(stored.url)
+        url = stored.url
+        if download and isinstance(storage, S3Storage):
+            # The storage answers the browser itself, so the signed URL asks it for the download
+            # (a link's `download` attribute does not survive a redirect to another origin).
+            url = storage.url(stored.name, parameters={"ResponseContentDisposition": disposition})
+        response = HttpResponseRedirect(url)
         # The signed URL expires soon: never cache the redirect.
         response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    extension = stored.name.rsplit(".", 1)[-1]
-    response["Content-Disposition"] = f'inline; filename="{photo.key[:12]}-{rendition}.{extension}"'
+    response["Content-Disposition"] = disposition
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
 

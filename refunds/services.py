@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ledger.models import ZERO, Account, LedgerTransaction, money
 from ledger.selectors import order_refundable
 from ledger.services import ledger_post, ledger_reverse, platform_account, wallet_for
+from notifications.models import Details, Fact
 from orders import services as orders
 from orders.models import Order
 from orders.services import OrderActionError, QuoteChanged
@@ -48,6 +49,17 @@ def _next_round(order: Order) -> int:
     return order.return_requests.count() + 1
 
 
+def _yuan(amount: Decimal) -> str:
+    """¥12.00, or −¥12.00 with the sign outside the figure (as the quote table writes it)."""
+    return f"−¥{-amount}" if amount < 0 else f"¥{amount}"
+
+
+def _receipt(quote: Quote, first: list[Fact], last: Fact) -> Details:
+    """The shopper's confirmation email of a request: the quote they confirmed, line by line."""
+    lines: list[Fact] = [{"label": line.label, "text": _yuan(line.amount)} for line in quote.lines]
+    return {"facts": [*first, *lines, last]}
+
+
 def order_request_refund(
     *,
     order: Order,
@@ -65,7 +77,15 @@ def order_request_refund(
             raise OrderActionError(
                 _("Nothing would come back: the return fee is more than the refund. Keep the item.")
             )
-        orders.order_apply_transition(locked=locked, name="request_refund", by=by)
+        orders.order_apply_transition(
+            locked=locked,
+            name="request_refund",
+            by=by,
+            extra_body=_("You will get back ¥%(amount)s when the seller refunds.") % {"amount": quote.total},
+            details=_receipt(
+                quote, [], {"label": _("You will get back when the seller refunds"), "text": _yuan(quote.total)}
+            ),
+        )
         request = ReturnRequest.objects.create(
             order=locked,
             round=_next_round(locked),
@@ -95,11 +115,22 @@ def order_request_exchange(
         orders.order_check_transition(order=locked, name="request_exchange", by=by)
         quote = order_quote_exchange(order=locked, new_unit_price=new_unit_price)
         _check_quote(quote, expected_total)
+        if quote.to_pay:
+            settled = _("¥%(amount)s was paid from your balance.") % {"amount": quote.to_pay}
+            last: Fact = {"label": _("Paid from your balance"), "text": _yuan(quote.to_pay)}
+        elif quote.to_credit:
+            settled = _("You will get back ¥%(amount)s when the replacement ships.") % {"amount": quote.to_credit}
+            last = {"label": _("You will get back when the replacement ships"), "text": _yuan(quote.to_credit)}
+        else:
+            settled = _("There is nothing to pay.")
+            last = {"label": _("To pay"), "text": _yuan(ZERO)}
         orders.order_apply_transition(
             locked=locked,
             name="request_exchange",
             by=by,
             note=_("Exchange for: %(option)s") % {"option": new_option.strip()},
+            extra_body=settled,
+            details=_receipt(quote, [{"label": _("New option"), "text": new_option.strip()}], last),
         )
         request = ReturnRequest.objects.create(
             order=locked,
@@ -225,14 +256,20 @@ def _credit_refund(
     return txn
 
 
-def _credited_body(txn: LedgerTransaction | None) -> str:
+def _credited(txn: LedgerTransaction | None) -> tuple[str, Details]:
+    """What the shopper's notice says of a credit to their balance, in words and as facts."""
     credited = txn.entries.filter(account__kind=Account.Kind.WALLET).first() if txn is not None else None
     if credited is None:
-        return ""
-    return _("¥%(amount)s was credited; your balance is now ¥%(balance)s.") % {
+        return "", {}
+    body = _("¥%(amount)s was credited; your balance is now ¥%(balance)s.") % {
         "amount": credited.amount,
         "balance": credited.balance_after,
     }
+    facts: list[Fact] = [
+        {"label": _("Credited to your balance"), "text": _yuan(credited.amount)},
+        {"label": _("Your balance now"), "text": _yuan(credited.balance_after)},
+    ]
+    return body, {"facts": facts}
 
 
 def _resolve_with_credit(
@@ -257,7 +294,8 @@ def _resolve_with_credit(
         txn = _credit_refund(
             locked=locked, credit=credit, by=by, source=source, kind=kind, key=f"{kind}:{locked.pk}:{request.round}"
         )
-        orders.order_apply_transition(locked=locked, name=name, by=by, note=note, extra_body=_credited_body(txn))
+        body, details = _credited(txn)
+        orders.order_apply_transition(locked=locked, name=name, by=by, note=note, extra_body=body, details=details)
         request.resolved_at, request.outcome = timezone.now(), outcome
         request.save(update_fields=["quote", "resolved_at", "outcome"])
     return locked, txn
@@ -345,8 +383,9 @@ def exchange_replacement_shipped(
         )
         locked.option_text = request.new_option
         locked.unit_price = settlement.price
+        body, details = _credited(txn)
         orders.order_apply_transition(
-            locked=locked, name="replacement_shipped", by=by, args=(tracking,), extra_body=_credited_body(txn)
+            locked=locked, name="replacement_shipped", by=by, args=(tracking,), extra_body=body, details=details
         )
         request.new_unit_price, request.quote = settlement.price, settlement.final.as_json()
         request.resolved_at, request.outcome = timezone.now(), "replacement_shipped"
@@ -389,12 +428,14 @@ def refusal_restock(
     with orders.order_locked(order, expected_status=expected_status) as locked:
         request = _open_request(locked, "restock", by)
         _check_credit(restock_credit(order=locked, request=request), expected_credit)
-        extra = ""
+        body, details = "", {}
         paid = exchange_payment(order=locked, request=request)
         if paid is not None:
             reversal, _created = ledger_reverse(txn=paid, by=by, reason=_("The seller refused the exchange."))
-            extra = _credited_body(reversal)
-        orders.order_apply_transition(locked=locked, name="restock", by=by, note=note, extra_body=extra)
+            body, details = _credited(reversal)
+        orders.order_apply_transition(
+            locked=locked, name="restock", by=by, note=note, extra_body=body, details=details
+        )
         request.resolved_at, request.outcome = timezone.now(), "restocked"
         request.save(update_fields=["resolved_at", "outcome"])
     return locked, request
@@ -504,12 +545,14 @@ def _kept_at_discount(
         if expected_amount is not None and money(expected_amount) != amount:
             raise QuoteChanged()
         txn = _credit_discount(locked=locked, request=request, amount=amount, by=by)
+        body, details = _credited(txn)
         orders.order_apply_transition(
             locked=locked,
             name=name,
             by=by,
             note=_("Kept at a discount: ¥%(amount)s of the price refunded to the balance.") % {"amount": amount},
-            extra_body=_credited_body(txn),
+            extra_body=body,
+            details=details,
         )
         now = timezone.now()
         request.status, request.credited_amount, request.resolved_at = DiscountRequest.Status.ACCEPTED, amount, now

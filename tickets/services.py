@@ -20,7 +20,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from common import fsm
 from common.errors import ActionRefused
 from common.files import delete_stored_files
-from notifications.models import Event
+from notifications.models import Event, Fact
 from notifications.services import notify
 from orders.models import Order
 
@@ -152,6 +152,23 @@ def _notify_shopper(ticket: Ticket, title: str, body: str) -> None:
     notify(user=ticket.shopper, event=Event.TICKET_REPLY, title=title, body=body, link=ticket.get_absolute_url())
 
 
+def _confirm_opened(ticket: Ticket) -> None:
+    """The shopper's receipt of a new ticket, written with it (a form sent twice opens one)."""
+    facts: list[Fact] = [
+        {"label": _("Ticket number"), "text": ticket.number},
+        {"label": _("Subject"), "text": ticket.subject},
+        {"label": _("We aim to answer by"), "at": ticket.first_response_due.isoformat()},
+    ]
+    notify(
+        user=ticket.shopper,
+        event=Event.TICKET_OPENED,
+        title=_("We received your ticket %(number)s") % {"number": ticket.number},
+        body=_("Our support team will answer on the ticket's page; we will tell you as soon as they reply."),
+        link=ticket.get_absolute_url(),
+        details={"facts": facts},
+    )
+
+
 # --- Shopper actions ------------------------------------------------------------------------
 
 
@@ -199,6 +216,7 @@ def ticket_open(
                 ticket=ticket, author=shopper, body=body.strip(), created_at=now, client_key=client_key
             )
             _store_files(message, files, stored)
+            _confirm_opened(ticket)
     except IntegrityError:
         delete_stored_files(stored)
         existing = _existing_message(shopper, client_key)

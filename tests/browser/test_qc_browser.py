@@ -94,28 +94,32 @@ def test_inspector_fails_qc_and_shopper_sees_the_defect(page, staff_page, live_s
     toggle.check()
     expect(highlighted).to_be_visible()
 
-    # Keyboard: focus the first thumbnail, Enter opens the lightbox; arrows move; Escape closes.
+    # Keyboard: focus the first thumbnail, Enter opens the viewer; arrows move; Escape closes.
     thumb = phone.locator("a[data-qc-photo]").first
     thumb.focus()
     phone.keyboard.press("Enter")
-    lightbox = phone.locator("dialog.qc-lightbox")
-    expect(lightbox).to_be_visible()
-    assert lightbox.locator("[data-qc-image]").get_attribute("src").endswith("/display/")
-    assert lightbox.locator("svg.qc-boxes rect").is_visible()
-    assert lightbox.get_by_role("link", name="Full resolution").get_attribute("href").endswith("/full/")
-    assert lightbox.get_by_text("1 of 2").is_visible()
+    viewer = phone.get_by_role("dialog", name="QC photo viewer")
+    expect(viewer).to_be_visible()
+    expect(viewer).not_to_have_attribute("aria-busy", "true")
+    image = viewer.locator(".pswp__item[aria-hidden='false'] img.pswp__img:not(.pswp__img--placeholder)")
+    assert image.get_attribute("src").endswith("/display/")
+    expect(viewer.locator(".qc-pswp-box")).to_have_count(1)
+    expect(viewer.get_by_text("1. Stain · Major: Brown stain on the front")).to_be_visible()
+    download = viewer.get_by_role("link", name="Download the full-resolution photo")
+    assert download.get_attribute("href").endswith("/full/?download=1")
+    assert viewer.get_by_text("Photo 1 of 2").is_visible()
     phone.keyboard.press("ArrowRight")
-    expect(lightbox.get_by_text("2 of 2")).to_be_visible()
-    assert image_width(lightbox.locator("[data-qc-image]")) == 900  # the display rendition really loads
+    expect(viewer.get_by_text("Photo 2 of 2")).to_be_visible()
+    assert image_width(image) == 900  # the display rendition really loads
     phone.keyboard.press("Escape")
-    expect(lightbox).to_be_hidden()
+    expect(viewer).to_have_count(0)
     assert phone.evaluate("document.activeElement.hasAttribute('data-qc-photo')")
 
     # A click (a tap on the phone) opens it too; the close button closes it.
     thumb.click()
-    expect(lightbox).to_be_visible()
-    lightbox.get_by_role("button", name="Close").click()
-    expect(lightbox).to_be_hidden()
+    expect(viewer).not_to_have_attribute("aria-busy", "true")
+    viewer.get_by_role("button", name="Close").click()
+    expect(viewer).to_have_count(0)
 
 
 def test_a_mixed_batch_keeps_each_refusal_on_screen_and_lists_the_good_photo_without_a_reload(

@@ -133,7 +133,10 @@ def test_inspector_uploads_marks_a_box_and_fails_qc(
     assert inspection.result == Inspection.Result.FAILED and inspection.inspector == inspector
     assert arrived_order.status == Order.Status.QC_FAILED and arrived_order.decision_deadline
     alert = Notification.objects.get(user=arrived_order.shopper, event=Event.QC_FAILED)
-    assert "2 photos were taken." in alert.body and "Damage (Major): Seam open, 4 cm" in alert.body
+    assert "2 photos were taken." in alert.body and "1 defect was found." in alert.body
+    assert alert.details["items"] == [
+        {"title": "Damage", "tag": "Major", "emphasis": True, "text": "Seam open, 4 cm (photo 1)"}
+    ]
 
     # The completed round is read-only now: no buttons, no uploader, no more changes.
     page = inspector_client.get(change_url(inspection))

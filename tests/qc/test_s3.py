@@ -10,6 +10,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from notifications.models import Event, Notification
+from notifications.services import notification_render_email
 from orders.models import Order
 from qc import services
 from qc.models import Inspection
@@ -61,6 +63,18 @@ def test_photo_round_trip_on_seaweedfs(s3_storage, shopper, inspector, client):
     # Without a signature the object is refused: it is private.
     parts = urlparse(signed)
     assert _get(f"{parts.scheme}://{parts.netloc}{parts.path}")[0] == 403
+
+    # Asked for as a download, the signed URL has the storage send it as a file.
+    signed = client.get(photo.full_url + "?download=1")["Location"]
+    with urllib.request.urlopen(signed, timeout=10) as response:
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{photo.key[:12]}-full.jpg"'
+        assert response.read()[:2] == b"\xff\xd8"
+
+    # The QC email embeds the thumbnail, read from the bucket when the email is rendered.
+    notification = Notification.objects.get(event=Event.QC_FAILED)
+    [picture] = notification_render_email(notification=notification).images
+    with default_storage.open(photo.thumb.name) as thumb:
+        assert picture.content == thumb.read()
     # Another shopper never gets a URL at all.
     client.force_login(OrderFactory().shopper)
     assert client.get(photo.display_url).status_code == 404

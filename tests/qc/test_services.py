@@ -53,15 +53,17 @@ def test_failing_notifies_with_photo_count_main_defects_and_deadline(
     assert order.status == Order.Status.QC_FAILED
     assert before + timedelta(hours=119) < order.decision_deadline < timezone.now() + timedelta(hours=121)
     alert = Notification.objects.get(user=order.shopper, event=Event.QC_FAILED)
-    assert "3 photos were taken." in alert.body
-    # Major defects first; at most three, then a count of the rest.
-    assert (
-        alert.body.index("Sizing (Major): d1")
-        < alert.body.index("Damage (Major): d2")
-        < alert.body.index("Stain (Minor): d0")
-    )
-    assert "and 1 more." in alert.body
+    assert "3 photos were taken." in alert.body and "4 defects were found." in alert.body
     assert "before" in alert.body  # the decision deadline sentence
+    # The email lists every defect, major ones first, and the deadline.
+    assert [(item["title"], item["tag"], item["text"]) for item in alert.details["items"]] == [
+        ("Sizing", "Major", "d1"),
+        ("Damage", "Major", "d2"),
+        ("Stain", "Minor", "d0"),
+        ("Other", "Minor", "d3"),
+    ]
+    deadline = next(fact for fact in alert.details["facts"] if fact["label"] == "Decide by")
+    assert deadline["at"] == order.decision_deadline.isoformat()
 
 
 def test_completing_twice_is_refused(open_round, inspector):

@@ -33,9 +33,36 @@ def test_shopper_sees_round_gallery_defect_boxes_and_measurements(shopper_client
     assert 'x="0.1000" y="0.2000" width="0.3000" height="0.2500"' in html
     assert "Open seam #0" in html and f'href="#qc-photo-{photo.pk}"' in html
     assert "-3.50 cm" in html and "qc-measure--off" in html
-    assert "js/qc-lightbox.js" in html
-    assert " style=" not in html  # CSP: style-src 'self', no inline styles on shopper pages
+    assert '<script type="module" src="/static/js/qc-lightbox.js">' in html
+    assert " style=" not in html and "<style" not in html  # CSP: style-src 'self' on shopper pages
     assert "<script>" not in html
+
+
+def test_the_viewer_finds_each_photo_s_renditions_and_each_defect_s_box_in_the_page(shopper_client, failed):
+    html = shopper_client.get(failed.order.get_absolute_url()).content.decode()
+    photo = failed.photos.first()
+    # The link opens the display rendition without JavaScript; the viewer zooms up to the full one.
+    assert (
+        f'href="{photo.display_url}" data-qc-photo="{photo.pk}" data-full="{photo.full_url}" '
+        f'data-full-width="{photo.width}" data-full-height="{photo.height}" data-display-width="{photo.display_width}"'
+    ) in html
+    # The defects are numbered as the viewer numbers their boxes.
+    assert (
+        f'data-qc-defect="1" data-severity="major" data-photo="{photo.pk}" data-box="0.1000 0.2000 0.3000 0.2500"'
+        in html
+    )
+    assert 'id="qc-lightbox-config"' in html and "vendor/photoswipe/photoswipe.esm.min.js" in html
+    assert 'href="/static/css/qc-gallery.css"' in html
+
+
+@pytest.mark.parametrize(("query", "disposition"), [("", "inline"), ("?download=1", "attachment")])
+def test_the_full_photo_downloads_as_a_file_when_asked(shopper_client, failed, query, disposition):
+    photo = failed.photos.first()
+    response = shopper_client.get(photo.full_url + query)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'{disposition}; filename="{photo.key[:12]}-full.jpg"'
+    with photo.full.open("rb") as full:
+        assert b"".join(response.streaming_content) == full.read()
 
 
 def test_round_in_progress_is_not_shown_to_the_shopper(shopper_client, open_round, inspector):

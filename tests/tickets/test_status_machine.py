@@ -83,9 +83,10 @@ def test_the_full_conversation_walks_through_every_status(
     assert ticket.status == S.AWAITING_SUPPORT
     assert ticket.closed_at is None
 
-    # The shopper was told about the public reply, by site and by email, with its text.
-    notification = Notification.objects.get(user=shopper)
-    assert notification.event == Event.TICKET_REPLY
+    # The shopper got a receipt of the new ticket, and was told about the public reply, by site
+    # and by email, with its text.
+    assert Notification.objects.get(user=shopper, event=Event.TICKET_OPENED).link == f"/tickets/{ticket.number}/"
+    notification = Notification.objects.get(user=shopper, event=Event.TICKET_REPLY)
     assert notification.title == f"Support replied to your ticket {ticket.number}"
     assert notification.body == "It left the warehouse today."
     assert notification.link == f"/tickets/{ticket.number}/"
@@ -176,7 +177,8 @@ def test_the_same_form_submitted_twice_adds_one_message_and_one_ticket(shopper, 
     _, two = services.ticket_reply(ticket=first, by=support, body="On it.", client_key=reply_key)
     assert one == two
     assert Message.objects.filter(ticket=first).count() == 2
-    assert Notification.objects.filter(user=shopper).count() == 1
+    events = Notification.objects.filter(user=shopper).values_list("event", flat=True)
+    assert sorted(events) == [Event.TICKET_OPENED, Event.TICKET_REPLY]  # one receipt, one reply
 
 
 @pytest.mark.django_db
