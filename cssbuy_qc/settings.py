@@ -93,8 +93,9 @@ TEMPLATES = [
     },
 ]
 FORM_RENDERER = "cssbuy_qc.forms.SiteFormRenderer"
-# The sections of the shopper's order page (orders.pages), in page order: each app builds its
-# own from its selectors, `(*, order, user) -> common.pages.PageSection | None`.
+# The sections of the shopper's order page (orders.pages), in page order within each slot: each
+# app builds its own from its selectors, `(*, order, user) -> common.pages.PageSection | None`,
+# and puts it in a slot by the order's status (what the shopper must do now comes first).
 ORDER_PAGE_SECTIONS = [
     "qc.selectors.order_qc_section",
     "qc.selectors.order_photo_request_section",
@@ -105,6 +106,8 @@ ORDER_PAGE_SECTIONS = [
     "evidence.selectors.order_evidence_section",
     "tickets.selectors.order_ticket_section",
 ]
+# The order list's card photos: `(*, orders) -> {order pk: common.pages.Picture}`, one query.
+ORDER_CARD_PHOTOS = "qc.selectors.order_card_photos"
 
 # --- Data -----------------------------------------------------------------------------------
 

@@ -99,3 +99,14 @@ def order_last_wallet_entry(*, order_id: int) -> Entry | None:
         .order_by("-id")
         .first()
     )
+
+
+def order_wallet_entries(*, order_id: int) -> list[Entry]:
+    """What one order moved on its shopper's balance, oldest first, each line with its
+    transaction (kind, key, time): the record every sentence about that order's money is
+    written from. One query."""
+    return list(
+        Entry.objects.filter(transaction__order_id=order_id, account__kind=Account.Kind.WALLET)
+        .select_related("transaction")
+        .order_by("id")
+    )

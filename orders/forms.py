@@ -1,3 +1,4 @@
+from decimal import Decimal
 from urllib.parse import urlparse
 
 from django import forms
@@ -11,6 +12,7 @@ from django.utils.translation import ngettext
 from common.forms import ExpectedStatusForm, MoneyField
 from common.renditions import PreparedImage, prepare_image
 from common.uploads import ACCEPT
+from ledger.models import money
 
 from .models import Marketplace, Order, ProductCategory
 
@@ -90,12 +92,30 @@ class ListingImagesForm(forms.Form):
     images = ListingImagesField(required=True, label=_("Add listing images"))
 
 
+MAX_QUANTITY = 999
+
+
 class PlaceOrderForm(forms.ModelForm):
     # A bare "item.taobao.com/..." means https (Django 6's default, chosen explicitly here).
-    product_url = forms.URLField(label=_("marketplace URL"), max_length=1000, assume_scheme="https")
+    product_url = forms.URLField(label=_("Marketplace URL"), max_length=1000, assume_scheme="https")
     unit_price = MoneyField(label=capfirst(Order._meta.get_field("unit_price").verbose_name), allow_zero=False)
+    quantity = forms.IntegerField(
+        label=capfirst(Order._meta.get_field("quantity").verbose_name),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        initial=1,
+        error_messages={
+            "min_value": _("Order at least 1 item."),
+            "max_value": _("At most %(limit_value)s items per order."),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
     domestic_shipping = MoneyField(label=capfirst(Order._meta.get_field("domestic_shipping").verbose_name))
     listing_images = ListingImagesField()
+    # The total the page showed when "Place and pay" was pressed (site's order-total.js keeps it
+    # up to date as the shopper types): nothing is charged unless it is what the order costs.
+    # Empty without JavaScript: the page then shows the total and asks again.
+    expected_total = MoneyField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Order
@@ -112,7 +132,7 @@ class PlaceOrderForm(forms.ModelForm):
         widgets = {"remark": forms.Textarea(attrs={"rows": 2})}
         labels = {"category": _("What kind of item is it?")}
         help_texts = {
-            "remark": _("Anything the buyer should know (optional)."),
+            "remark": _("Anything the buyer should know."),
             "category": _("The warehouse takes the photos this kind of item needs."),
         }
 
@@ -139,9 +159,22 @@ class PlaceOrderForm(forms.ModelForm):
         )
         return url
 
+    def total(self) -> Decimal:
+        """What the order costs, as the server counts it (the model's Order.total)."""
+        data = self.cleaned_data
+        return money(data["unit_price"] * data["quantity"] + data["domestic_shipping"])
+
     def order_values(self) -> dict:
         """The order's fields, and its listing images (`listing_images`) for the service."""
-        return {**self.cleaned_data, "marketplace": self.marketplace}
+        values = {**self.cleaned_data, "marketplace": self.marketplace}
+        del values["expected_total"]
+        return values
+
+    def with_total_shown(self) -> "PlaceOrderForm":
+        """The same form, bound again with the total it is about to show in `expected_total`."""
+        data = self.data.copy()
+        data["expected_total"] = str(self.total())
+        return PlaceOrderForm(data)
 
 
 class PayForm(ExpectedStatusForm):

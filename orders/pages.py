@@ -6,6 +6,11 @@ Not a view: the order page's own view and the action views of orders and refunds
 Besides the order itself the page shows sections that other apps build (QC rounds, the decision
 panel...): `settings.ORDER_PAGE_SECTIONS` lists their builders, `(*, order, user) ->
 PageSection | None`, in page order. orders imports none of those apps; the settings wire them.
+
+Each builder puts its section in a slot by the order's status (common.pages.PageSection): what
+the shopper must do now (pay, decide after a failed QC) opens the page, with its compact form
+in a bar that stays at the bottom of the screen; the QC photos follow; facts and money sit
+beside them on a wide screen, under them on a phone; the timeline ends the page.
 """
 
 from django.conf import settings
@@ -17,7 +22,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from common.errors import ActionRefused
-from common.pages import render_sections
+from common.pages import compose_page
+from ledger.selectors import order_wallet_entries
 
 from .selectors import order_for_shopper
 
@@ -27,7 +33,11 @@ def order_page(request: HttpRequest, *, number: str, status: int = 200) -> HttpR
     order = order_for_shopper(user=request.user, number=number)
     builders = [import_string(path) for path in settings.ORDER_PAGE_SECTIONS]
     sections = [section for build in builders if (section := build(order=order, user=request.user))]
-    context = {"order": order, "sections": render_sections(request, sections, order=order)}
+    context = {
+        "order": order,
+        "page": compose_page(request, sections, order=order),
+        "movements": order_wallet_entries(order_id=order.pk),
+    }
     return render(request, "orders/order_detail.html", context, status=status)
 
 

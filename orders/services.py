@@ -46,9 +46,24 @@ class OrderActionError(ActionRefused):
 
 
 class OrderChangedMeanwhile(OrderActionError):
-    def __init__(self, message: str | None = None):
+    """The page that asked was made for an order as it no longer is. `by_you`: the last change
+    was the asker's own (another tab, a second click), so nobody else is blamed for it."""
+
+    def __init__(self, message: str | None = None, *, by_you: bool = False):
+        if message is None:
+            message = (
+                _("This order changed since you opened this page. Reload the page to see its status.")
+                if by_you
+                else _("This order was changed by someone else meanwhile. Reload the page and check its status.")
+            )
+        super().__init__(message)
+
+
+class TotalNotAsShown(OrderActionError):
+    def __init__(self, *, total: Decimal, shown: Decimal):
         super().__init__(
-            message or _("This order was changed by someone else meanwhile. Reload the page and check its status.")
+            _("This order costs ¥%(total)s, not the ¥%(shown)s shown. Check the amounts and place it again.")
+            % {"total": total, "shown": shown}
         )
 
 
@@ -227,24 +242,33 @@ def _locked_row(pk: int) -> Order | None:
     return next(iter(rows), None)
 
 
+def _last_changed_by(order_pk: int, user: "User | None") -> bool:
+    """Whether `user` made the order's latest timeline event (its latest change)."""
+    if user is None:
+        return False
+    latest = OrderEvent.objects.filter(order_id=order_pk).order_by("-created_at", "-id")
+    return latest.values_list("actor_id", flat=True).first() == user.pk
+
+
 @contextmanager
-def order_locked(order: Order, *, expected_status: str | None = None) -> Iterator[Order]:
+def order_locked(order: Order, *, expected_status: str | None = None, by: "User | None" = None) -> Iterator[Order]:
     """The unit of work of every order change: one transaction, in which the order's row is read
     fresh and locked until the block ends. Money-moving services lock the order first, then
     ledger accounts, always in that order.
 
     A caller's copy whose status no longer matches the row, or a form made for another status
-    (`expected_status`), is refused as changed meanwhile. Services return the locked row; none
-    calls `refresh_from_db()` (see common.fsm for why).
+    (`expected_status`), is refused as changed meanwhile; the message blames nobody else when
+    the latest change was by `by`, the person acting. Services return the locked row; none calls
+    `refresh_from_db()` (see common.fsm for why).
     """
     try:
         with transaction.atomic():
             locked = _locked_row(order.pk)
             if locked is None or locked.status != order.status or expected_status not in (None, locked.status):
-                raise OrderChangedMeanwhile()
+                raise OrderChangedMeanwhile(by_you=_last_changed_by(order.pk, by))
             yield locked
     except ConcurrentTransition:
-        raise OrderChangedMeanwhile() from None
+        raise OrderChangedMeanwhile(by_you=_last_changed_by(order.pk, by)) from None
 
 
 def order_apply_transition(
@@ -333,7 +357,7 @@ def deadline_display(order: Order) -> str:
 
 def _transition(*, order: Order, name: str, expected_status: str | None, **apply) -> Order:
     """One transition in its own unit of work; `apply` goes to order_apply_transition."""
-    with order_locked(order, expected_status=expected_status) as locked:
+    with order_locked(order, expected_status=expected_status, by=apply.get("by")) as locked:
         order_apply_transition(locked=locked, name=name, **apply)
     return locked
 
@@ -365,7 +389,7 @@ def order_pay(
 ) -> Order:
     """Pay an order from the shopper's balance (the whole total, at once). `expected_total` is
     the amount the Pay button showed: if the order's amounts changed since, nothing is charged."""
-    with order_locked(order, expected_status=expected_status) as locked:
+    with order_locked(order, expected_status=expected_status, by=by) as locked:
         total = money(locked.total)
         if expected_total is not None and money(expected_total) != total:
             raise QuoteChanged()
@@ -387,12 +411,22 @@ def order_pay(
     return locked
 
 
-def order_place_and_pay(*, shopper: "User", listing_images: Sequence[PreparedImage] = (), **fields) -> Order:
+def order_place_and_pay(
+    *,
+    shopper: "User",
+    expected_total: Decimal | None = None,
+    listing_images: Sequence[PreparedImage] = (),
+    **fields,
+) -> Order:
     """Place an order and pay it from the balance in one step, with the shopper's screenshots of
-    the listing; with too little balance nothing is created, stored or charged
-    (InsufficientBalance says how much is missing)."""
+    the listing; with too little balance nothing is created, stored or charged (InsufficientBalance
+    says how much is missing). `expected_total` is the total the page showed: if the order would
+    cost anything else, nothing happens."""
     with transaction.atomic():
-        order = order_pay(order=order_place(shopper=shopper, **fields), by=shopper)
+        order = order_place(shopper=shopper, **fields)
+        if expected_total is not None and money(expected_total) != money(order.total):
+            raise TotalNotAsShown(total=money(order.total), shown=money(expected_total))
+        order = order_pay(order=order, by=shopper)
         if listing_images:
             _listing_images_store(locked=order, images=listing_images, source=ListingImage.Source.SHOPPER, by=shopper)
         return order
@@ -558,7 +592,7 @@ def order_cancel(
 ) -> Order:
     """Cancel before purchase; a paid order is refunded to the balance at once. `expected_credit`
     is the refund the person confirmed (order_cancel_credit): if it changed since, nothing happens."""
-    with order_locked(order, expected_status=expected_status) as locked:
+    with order_locked(order, expected_status=expected_status, by=by) as locked:
         _check_credit(order_cancel_credit(order=locked), expected_credit)
         order_apply_transition(locked=locked, name="cancel", by=by, note=note)
         _refund_whole_payment(locked=locked, by=by, reason=note)
@@ -574,7 +608,7 @@ def order_mark_out_of_stock(
     expected_credit: Decimal | None = None,
 ) -> Order:
     """The seller cannot supply a paid order: cancel it and refund it in full, as order_cancel."""
-    with order_locked(order, expected_status=expected_status) as locked:
+    with order_locked(order, expected_status=expected_status, by=by) as locked:
         refundable = order_cancel_credit(order=locked)
         _check_credit(refundable, expected_credit)
         order_apply_transition(

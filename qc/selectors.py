@@ -6,20 +6,20 @@ defects boxed on it, and each defect with the photo it points at. Nothing is hun
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from common.pages import PageSection
+from common.pages import PageSection, Picture
 from common.uploads import ACCEPT
 from ledger.models import ZERO, money
 from orders.models import PERM_VIEW_LISTING, ListingImage, Order
@@ -103,6 +103,27 @@ def inspections_for_shopper(*, order: Order) -> list[RoundView]:
 def order_qc_section(*, order: Order, user: "User") -> PageSection:
     """The order page's QC section: every completed round with its evidence (four queries)."""
     return PageSection("qc/components/rounds.html", {"rounds": inspections_for_shopper(order=order)})
+
+
+def order_card_photos(*, orders: Sequence[Order]) -> dict[int, Picture]:
+    """The thumbnail of each order's first photo in its latest completed QC round, for the order
+    list's cards (order pk -> picture; orders without a ready photo are left out). One query,
+    whatever the number of orders or photos."""
+    first = (
+        QCPhoto.objects.shown()
+        .filter(inspection__order_id=OuterRef("pk"), renditions_at__isnull=False)
+        .exclude(inspection__result=Inspection.Result.PENDING)
+        .order_by("-inspection__round_number", "position", "id")
+        .values("pk")[:1]
+    )
+    firsts = Order.objects.filter(pk__in=[order.pk for order in orders]).annotate(photo=Subquery(first))
+    rows = QCPhoto.objects.filter(pk__in=firsts.values("photo")).values_list(
+        "pk", "inspection__order_id", "thumb_width", "thumb_height"
+    )
+    return {
+        order_id: Picture(reverse("qc:photo", kwargs={"pk": pk, "rendition": "thumb"}), width, height)
+        for pk, order_id, width, height in rows
+    }
 
 
 def latest_round_for_support(*, order: Order) -> RoundView | None:

@@ -581,7 +581,7 @@ def photo_request_create(
     either changed meanwhile nothing happens (OrderChangedMeanwhile, QuoteChanged).
     """
     note = _clean_request(note, photos)
-    with order_locked(order, expected_status=expected_status) as locked:
+    with order_locked(order, expected_status=expected_status, by=by) as locked:
         existing = locked.photo_requests.filter(token=token).first()
         if existing is not None:
             return locked, existing, False

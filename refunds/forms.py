@@ -8,7 +8,7 @@ class ReturnForm(forms.Form):
     expected_total = MoneyField(widget=forms.HiddenInput)
     expected_status = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=_("Anything to add? (optional)"),
+        label=_("Anything to add?"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -24,7 +24,7 @@ class ExchangeForm(forms.Form):
         help_text=_("Only if the new option costs a different price."),
     )
     reason = forms.CharField(
-        label=_("Anything to add? (optional)"),
+        label=_("Anything to add?"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -69,7 +69,7 @@ def order_request_refund(
     expected_status: str | None = None,
 ) -> tuple[Order, ReturnRequest]:
     """Start a return for a refund. The quote the shopper confirmed is stored and later credited."""
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         orders.order_check_transition(order=locked, name="request_refund", by=by)
         quote = order_quote_refund(order=locked)
         _check_quote(quote, expected_total)
@@ -111,7 +111,7 @@ def order_request_exchange(
     """Start an exchange; a positive price difference (and the fee on a change of mind) is paid now."""
     if not new_option.strip():
         raise OrderActionError(_("Say which size or colour you want instead."))
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         orders.order_check_transition(order=locked, name="request_exchange", by=by)
         quote = order_quote_exchange(order=locked, new_unit_price=new_unit_price)
         _check_quote(quote, expected_total)
@@ -202,7 +202,7 @@ def return_ship(
     *, order: Order, by: "User", tracking: str, expected_status: str | None = None
 ) -> tuple[Order, ReturnRequest]:
     tracking = orders.clean_tracking(tracking)
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_request(locked, "ship_return", by)
         orders.order_apply_transition(locked=locked, name="ship_return", by=by, args=(tracking,))
         request.return_tracking, request.shipped_at = tracking, timezone.now()
@@ -213,7 +213,7 @@ def return_ship(
 def return_seller_received(
     *, order: Order, by: "User", expected_status: str | None = None
 ) -> tuple[Order, ReturnRequest]:
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_request(locked, "seller_received", by)
         orders.order_apply_transition(locked=locked, name="seller_received", by=by)
         request.seller_received_at = timezone.now()
@@ -226,7 +226,7 @@ def return_seller_refused(
 ) -> tuple[Order, ReturnRequest]:
     if not (note or "").strip():
         raise OrderActionError(_("Say what the seller answered."))
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_request(locked, "seller_refused", by)
         orders.order_apply_transition(locked=locked, name="seller_refused", by=by, note=note.strip())
         request.seller_response, request.seller_responded_at = note.strip(), timezone.now()
@@ -286,7 +286,7 @@ def _resolve_with_credit(
 ) -> tuple[Order, LedgerTransaction | None]:
     """Close the open return with a credit to the shopper (confirm_refund or compensate), once:
     the key is `<kind>:<order>:<round>`, and the order row is locked first."""
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_request(locked, name, by)
         credit = return_credit(order=locked, request=request)
         _check_credit(credit.net, expected_credit)
@@ -369,7 +369,7 @@ def exchange_replacement_shipped(
     what they paid when requesting; the order then describes the new option. `expected_credit`
     is the credit staff confirmed (exchange_replacement_credit): if it changed, nothing moves."""
     tracking = orders.clean_tracking(tracking)
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_request(locked, "replacement_shipped", by)
         settlement = _replacement_settlement(order=locked, request=request, price=price)
         _check_credit(settlement.credit, expected_credit)
@@ -425,7 +425,7 @@ def refusal_restock(
 ) -> tuple[Order, ReturnRequest]:
     """The seller refused and the item goes back to the warehouse as it is. An exchange's paid
     difference (and fee) is given back (restock_credit): the shopper keeps the option they had."""
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_request(locked, "restock", by)
         _check_credit(restock_credit(order=locked, request=request), expected_credit)
         body, details = "", {}
@@ -499,7 +499,7 @@ def order_request_discount(
 ) -> tuple[Order, DiscountRequest]:
     """Ask the seller for `amount` back to keep a QC-failed item (at most the item price paid and
     what is left of the payment). The decision clock stands still until the seller answers."""
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         orders.order_check_transition(order=locked, name="request_discount", by=by)
         amount = _checked_discount(locked, amount)
         orders.order_apply_transition(
@@ -522,7 +522,7 @@ def discount_counter(
     *, order: Order, by: "User", amount: Decimal | None, expected_status: str | None = None
 ) -> tuple[Order, DiscountRequest]:
     """Support records the seller's counter-offer (less than asked); the shopper answers it."""
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_discount(locked, "counter_discount", by)
         amount = _checked_discount(locked, amount, asked=request.asked_amount)
         offer = _("The seller offers ¥%(amount)s back instead of the ¥%(asked)s you asked.") % {
@@ -539,7 +539,7 @@ def discount_counter(
 def _kept_at_discount(
     *, order: Order, by: "User", name: str, expected_amount: Decimal | None, expected_status: str | None
 ) -> tuple[Order, LedgerTransaction]:
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_discount(locked, name, by)
         amount = request.counter_amount if request.status == DiscountRequest.Status.COUNTERED else request.asked_amount
         if expected_amount is not None and money(expected_amount) != amount:
@@ -593,7 +593,7 @@ def discount_refuse(
     note = " ".join((note or "").split())
     if not note:
         raise OrderActionError(_("Say what the seller answered."))
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_discount(locked, "refuse_discount", by)
         orders.order_apply_transition(
             locked=locked,
@@ -613,7 +613,7 @@ def order_withdraw_discount(
 ) -> tuple[Order, DiscountRequest]:
     """The shopper goes back to the other choices (declining a counter-offer, or no longer
     waiting for the seller); the time spent negotiating is added to the decision deadline."""
-    with orders.order_locked(order, expected_status=expected_status) as locked:
+    with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_discount(locked, "withdraw_discount", by)
         declined = request.status == DiscountRequest.Status.COUNTERED
         orders.order_apply_transition(

@@ -108,8 +108,8 @@ def canned_replies_for(*, ticket: Ticket) -> list[dict[str, str]]:
 
 
 def order_ticket_section(*, order: Order, user: "User") -> PageSection:
-    """The order page's way to support: a ticket about this order."""
-    return PageSection("tickets/includes/order_entry.html", {})
+    """The order page's way to support: a ticket about this order, beside the order's facts."""
+    return PageSection("tickets/includes/order_entry.html", {}, slot=PageSection.ASIDE)
 
 
 def tickets_unassigned_q() -> Q:

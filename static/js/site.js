@@ -17,7 +17,9 @@
   });
 
   // Decision deadlines count down live: "<strong>" in .countdown[data-deadline] shows the time
-  // left in the page's language (the server-rendered text is the fallback without JS).
+  // left in the page's language. The server's text is exact when the page loads, so the first
+  // update waits until time has passed: formatting with Intl at load would cost a phone a long
+  // task for nothing (Lighthouse counts it as blocking time).
   function timeLeft(ms, lang) {
     var minutes = Math.max(0, Math.floor(ms / 60000));
     var days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
@@ -37,7 +39,6 @@
     });
   }
   if (document.querySelector(".countdown[data-deadline]")) {
-    tick();
     window.setInterval(tick, 30000);
   }
 

@@ -45,7 +45,14 @@ def browser():
 
 
 @pytest.fixture
-def page(django_db_serialized_rollback, browser, live_server):
+def refused_requests() -> list[str]:
+    """Paths a test expects the server to refuse (a 4xx it sends on purpose, such as a form
+    with errors, which Chromium logs as a console error): the pages do not count those."""
+    return []
+
+
+@pytest.fixture
+def page(django_db_serialized_rollback, browser, live_server, refused_requests):
     """A phone-sized page (375 px wide) on the live server.
 
     Live-server tests commit for real and the database is emptied after each; the serialized
@@ -56,17 +63,15 @@ def page(django_db_serialized_rollback, browser, live_server):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    def console(msg) -> None:
+        if msg.type == "error" and not any(path in msg.location.get("url", "") for path in refused_requests):
+            errors.append(msg.text)
+
+    page.on("console", console)
     yield page
     context.close()
     assert errors == [], f"JavaScript or CSP errors in the browser: {errors}"
-
-
-@pytest.fixture
-def refused_requests() -> list[str]:
-    """Paths a test expects the server to refuse (a 4xx it sends on purpose, which Chromium
-    logs as a console error): the staff page does not count those as errors."""
-    return []
 
 
 @pytest.fixture

@@ -89,7 +89,8 @@ def test_a_ticket_from_a_qc_failed_order_answered_in_the_admin(page, media_root)
     # The shopper sees the reply and never the note.
     page.context.clear_cookies()
     log_in(page, shopper.email, PASSWORD)
-    page.get_by_role("link", name="Tickets", exact=True).click()
+    page.locator("summary", has_text="Account").click()  # on a phone, tickets are in the account menu
+    page.get_by_role("link", name="Support tickets").click()
     page.get_by_role("link", name=re.compile("Wool coat")).click()
     page.wait_for_url(f"**/tickets/{ticket.number}/")
     assert page.get_by_text("Waiting for your reply").first.is_visible()

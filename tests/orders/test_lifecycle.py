@@ -11,7 +11,14 @@ from orders import services
 from orders.models import Order, OrderEvent
 from refunds import services as refunds
 from refunds.models import ReturnRequest
-from tests.factories import DiscountRequestFactory, OrderFactory, ReturnRequestFactory, fund, paid_order
+from tests.factories import (
+    DiscountRequestFactory,
+    OrderFactory,
+    ReturnRequestFactory,
+    SupportFactory,
+    fund,
+    paid_order,
+)
 
 S = Order.Status
 
@@ -240,7 +247,7 @@ def test_a_stale_copy_of_the_order_is_refused_as_changed_meanwhile(support):
     order = OrderFactory(status=S.PAID)
     first, second = Order.objects.get(pk=order.pk), Order.objects.get(pk=order.pk)
 
-    services.order_purchase(order=first, by=support)
+    services.order_purchase(order=first, by=SupportFactory())
     with pytest.raises(services.OrderChangedMeanwhile, match="changed by someone else"):
         services.order_mark_out_of_stock(order=second, by=support)
 

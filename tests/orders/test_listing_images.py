@@ -30,6 +30,7 @@ ORDER_FIELDS = {
     "quantity": "1",
     "domestic_shipping": "8.00",
     "remark": "",
+    "expected_total": "137.00",  # the total the page showed
 }
 
 

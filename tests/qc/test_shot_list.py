@@ -204,6 +204,7 @@ NEW_ORDER = {
     "unit_price": "259.00",
     "quantity": "1",
     "domestic_shipping": "10.00",
+    "expected_total": "269.00",  # the total the page showed
 }
 
 

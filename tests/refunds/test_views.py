@@ -44,6 +44,7 @@ ORDER_FORM = {
     "quantity": "1",
     "domestic_shipping": "10.00",
     "remark": "",
+    "expected_total": "269.00",
 }
 
 
@@ -67,6 +68,54 @@ def test_placing_with_too_little_balance_says_how_much_is_missing_and_creates_no
     assert "top up ¥69.00" in response.text
     assert not Order.objects.exists()
     assert wallet_balance(user=shopper) == D("200.00")
+
+
+def test_without_the_total_the_order_page_shows_it_and_asks_again(shopper_client, shopper):
+    """A browser without JavaScript could not show the total as the shopper typed."""
+    fund(shopper, "300.00")
+
+    shown = shopper_client.post(reverse("orders:new"), {**ORDER_FORM, "expected_total": ""})
+
+    assert shown.status_code == 200
+    assert "This order costs ¥269.00. Check it, then press “Place and pay” again." in shown.text
+    assert 'name="expected_total" value="269.00"' in shown.text
+    assert not Order.objects.exists()
+    assert wallet_balance(user=shopper) == D("300.00")
+
+
+def test_an_order_is_placed_only_for_the_total_the_page_showed(shopper_client, shopper):
+    fund(shopper, "300.00")
+
+    response = shopper_client.post(reverse("orders:new"), {**ORDER_FORM, "expected_total": "259.00"})
+
+    assert response.status_code == 409
+    assert "This order costs ¥269.00, not the ¥259.00 shown." in response.text
+    assert 'name="expected_total" value="269.00"' in response.text  # pressing again places it
+    assert not Order.objects.exists()
+    assert wallet_balance(user=shopper) == D("300.00")
+
+
+@pytest.mark.parametrize(("quantity", "message"), [("0", "Order at least 1 item."), ("1000", "At most 999 items")])
+def test_a_quantity_of_0_or_too_many_is_refused_with_a_message(shopper_client, shopper, quantity, message):
+    fund(shopper, "300.00")
+
+    response = shopper_client.post(reverse("orders:new"), {**ORDER_FORM, "quantity": quantity})
+
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert not Order.objects.exists()
+
+
+def test_the_new_order_page_shows_the_balance_and_where_the_total_goes(shopper_client, shopper):
+    fund(shopper, "300.00")
+
+    page = shopper_client.get(reverse("orders:new")).text
+
+    assert "Paid at once from your balance: ¥300.00." in page
+    assert '<output id="order-total"' in page
+    assert 'type="hidden" name="expected_total"' in page
+    assert "js/order-total.js" in page
 
 
 def test_pay_button_pays_a_pending_order_once(shopper_client, shopper):
@@ -115,7 +164,7 @@ def test_a_double_click_on_cancel_refunds_once(shopper_client, shopper):
     second = shopper_client.post(url, {"expected_status": S.PAID})
 
     assert (first.status_code, second.status_code) == (302, 409)
-    assert "changed by someone else" in second.text
+    assert "This order changed since you opened this page. Reload the page to see its status." in second.text
     assert wallet_balance(user=shopper) == order.total
 
 
@@ -147,10 +196,11 @@ def test_the_decision_panel_shows_the_countdown_and_the_itemised_quote(shopper_c
     response = shopper_client.get(order.get_absolute_url())
 
     text = response.text
-    assert "Your decision" in text
+    assert "Keep it, return it or exchange it?" in text
     assert "2\xa0days, 1\xa0hour" in text or "2\xa0days, 2\xa0hours" in text
     assert "Item: 2 × ¥129.00" in text and "¥258.00" in text
     assert "Domestic shipping (the seller&#x27;s fault: refunded)" in text
+    assert "You will get back when the seller refunds" in text
     assert "Return for ¥266.00" in text
     assert "Keep it" in text
     assert reverse("refunds:exchange", args=[order.number]) in text
@@ -197,6 +247,33 @@ def test_deciding_after_the_deadline_is_refused_with_a_message(shopper_client, s
     assert Order.objects.get(pk=order.pk).status == S.QC_FAILED
 
 
+def test_a_page_gone_stale_in_another_tab_blames_nobody_else(shopper_client, shopper):
+    order = paid_order(shopper=shopper, qc_failed=True)
+    shopper_client.post(reverse("orders:keep", args=[order.number]), {"expected_status": S.QC_FAILED})
+
+    stale = shopper_client.post(  # the first tab still shows the decision
+        reverse("refunds:return", args=[order.number]), {"expected_status": S.QC_FAILED, "expected_total": "137.00"}
+    )
+
+    assert stale.status_code == 409
+    assert "This order changed since you opened this page. Reload the page to see its status." in stale.text
+    assert "someone else" not in stale.text
+    assert not ReturnRequest.objects.exists()
+
+
+def test_a_page_gone_stale_because_support_acted_says_so(shopper_client, shopper, support):
+    from orders.services import order_purchase
+
+    order = paid_order(shopper=shopper, status=S.PAID)
+    order_purchase(order=order, by=support)
+
+    stale = shopper_client.post(reverse("orders:cancel", args=[order.number]), {"expected_status": S.PAID})
+
+    assert stale.status_code == 409
+    assert "This order was changed by someone else meanwhile." in stale.text
+    assert wallet_balance(user=shopper) == 0
+
+
 def test_keep(shopper_client, shopper):
     order = paid_order(shopper=shopper, qc_failed=True)
 
@@ -216,7 +293,8 @@ def test_exchange_preview_then_confirm(shopper_client, shopper):
 
     preview = shopper_client.post(url, {**data, "preview": "1"})
     assert preview.context["quote"].total == D("10.00")
-    assert "To pay now from your balance" in preview.text
+    assert "Charged to your balance when you confirm" in preview.text
+    assert "Confirm and pay ¥10.00" in preview.text
     assert not ReturnRequest.objects.exists()
 
     shopper_client.post(url, {**data, "expected_total": "10.00", "confirm": "1"})
@@ -480,16 +558,17 @@ def _qc_failed_round(shopper, inspector):
 # be asked for, reads the latest round for the form (+1); a stored item looks for the discount
 # it may have been kept for (+1). Three of each are the listing images section (the images,
 # whether there are QC photos to compare with) and the evidence pack section (the shopper's
-# latest pack).
+# latest pack); the money card reads the order's wallet lines (+1, the paid one also what a
+# cancellation would give back, the return and exchange cards their own wallet lines).
 PINNED_ORDER_PAGES = {
-    S.PENDING_PAYMENT: 11,
-    S.PAID: 13,
-    S.QC_FAILED: 16,
-    S.STORED: 17,
-    S.RETURNING: 15,
-    S.REFUNDED: 15,
-    S.EXCHANGE_REQUESTED: 15,
-    S.CANCELLED: 14,
+    S.PENDING_PAYMENT: 12,
+    S.PAID: 15,
+    S.QC_FAILED: 17,
+    S.STORED: 18,
+    S.RETURNING: 17,
+    S.REFUNDED: 17,
+    S.EXCHANGE_REQUESTED: 17,
+    S.CANCELLED: 15,
 }
 
 

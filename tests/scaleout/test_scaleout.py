@@ -49,8 +49,9 @@ def wait_for(condition, what: str, timeout: float = 30.0):
 
 
 def form_posting_to(html: str, action: str):
-    (form,) = [form for form in forms(html) if form.action.endswith(action)]
-    return form
+    """The page's first form posting to `action` (the order page's decision card; its bottom bar
+    repeats the same form)."""
+    return next(form for form in forms(html) if form.action.endswith(action))
 
 
 def scrape(person: Person, node) -> dict[tuple[str, tuple], float]:
