@@ -20,8 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 def no_axe_violations(page) -> None:
-    # The flash messages of base.html (a <ul role="status">) are the layout's, reported apart.
-    results = Axe().run(page, context={"exclude": [[".messages"]]})
+    results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
 
 
