@@ -68,6 +68,10 @@ def _orders_in_every_kind_of_state(shopper, staff) -> dict[str, Order]:
     exchanging = refunds.order_request_exchange(
         order=exchanging, by=shopper, new_option="W33", new_unit_price=Decimal("139.00")
     )[0]
+    # The longest status label there is, on a card 375 px wide.
+    countered = paid_order(shopper=shopper, qc_failed=True, product_title="Coat with a small stain")
+    countered = refunds.order_request_discount(order=countered, by=shopper, amount=Decimal("30.00"))[0]
+    countered = refunds.discount_counter(order=countered, by=support, amount=Decimal("18.50"))[0]
     paid_then_cancelled = orders.order_pay(order=OrderFactory(shopper=shopper), by=shopper)
     cancelled = orders.order_cancel(order=paid_then_cancelled, by=shopper)
     return {
@@ -76,6 +80,7 @@ def _orders_in_every_kind_of_state(shopper, staff) -> dict[str, Order]:
         "paid": orders.order_pay(order=OrderFactory(shopper=shopper), by=shopper),
         "refunded": refunded,
         "exchange": exchanging,
+        "counter-offer": countered,
         "cancelled": cancelled,
     }
 
