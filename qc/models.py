@@ -46,10 +46,15 @@ class Inspection(models.Model):
         PASSED = "passed", _("Passed")
         FAILED = "failed", _("Failed")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="inspections")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("order"))
     round_number = models.PositiveSmallIntegerField(_("round"))
     inspector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inspector"),
     )
     result = models.CharField(_("result"), max_length=16, choices=Result, default=Result.PENDING, editable=False)
     public_note = models.TextField(_("note for the shopper"), blank=True)
@@ -161,8 +166,10 @@ class QCPhoto(models.Model):
     round whatever code asks.
     """
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="photos")
-    key = models.CharField(max_length=32, unique=True, default=new_photo_key, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="photos", verbose_name=_("inspection")
+    )
+    key = models.CharField(max_length=32, unique=True, default=new_photo_key, editable=False, verbose_name=_("key"))
     original = models.FileField(_("original"), upload_to=original_path, max_length=255, editable=False)
     full = models.FileField(_("full resolution"), upload_to=rendition_path, max_length=255, blank=True)
     display = models.FileField(_("display"), upload_to=rendition_path, max_length=255, blank=True)
@@ -172,15 +179,21 @@ class QCPhoto(models.Model):
     height = models.PositiveIntegerField(_("height"), help_text=_("Pixels, upright."))
     bytes = models.PositiveBigIntegerField(_("bytes"), help_text=_("Size of the uploaded original."))
     sha256 = models.CharField(_("content hash"), max_length=64, editable=False)
-    display_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    display_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    thumb_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    thumb_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    display_width = models.PositiveIntegerField(null=True, blank=True, editable=False, verbose_name=_("display width"))
+    display_height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("display height")
+    )
+    thumb_width = models.PositiveIntegerField(null=True, blank=True, editable=False, verbose_name=_("thumb width"))
+    thumb_height = models.PositiveIntegerField(null=True, blank=True, editable=False, verbose_name=_("thumb height"))
     renditions_at = models.DateTimeField(_("renditions made"), null=True, blank=True, editable=False)
     # The rendition job: when it was last handed to the broker and how often (the sweep leaves
     # a job in flight alone and gives up after a few), and why it failed if it did.
-    renditions_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
-    renditions_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    renditions_queued_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("renditions queued at")
+    )
+    renditions_attempts = models.PositiveSmallIntegerField(
+        default=0, editable=False, verbose_name=_("renditions attempts")
+    )
     renditions_failed_at = models.DateTimeField(_("renditions failed"), null=True, blank=True, editable=False)
     renditions_error = models.CharField(_("why the renditions failed"), max_length=500, blank=True, editable=False)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
@@ -195,7 +208,12 @@ class QCPhoto(models.Model):
     )
     position = models.PositiveIntegerField(_("order"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     # Set on a photo added to a completed round in answer to the shopper's request.
@@ -306,7 +324,9 @@ class Defect(models.Model):
         MINOR = "minor", _("Minor")
         MAJOR = "major", _("Major")
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="defects")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="defects", verbose_name=_("inspection")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity, default=Severity.MAJOR)
     description = models.TextField(_("description"))
@@ -370,7 +390,9 @@ class Defect(models.Model):
 class Measurement(models.Model):
     """Evidence for sizing problems: what the listing says against what was measured."""
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="measurements")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="measurements", verbose_name=_("inspection")
+    )
     name = models.CharField(_("what"), max_length=100, help_text=_("e.g. chest width, sleeve length"))
     listed_value = models.DecimalField(_("listed"), max_digits=10, decimal_places=2)
     measured_value = models.DecimalField(_("measured"), max_digits=10, decimal_places=2)
@@ -435,7 +457,7 @@ class PhotoRequest(models.Model):
         ANSWERED = "answered", _("Answered")
         EXPIRED = "expired", _("Not answered in time: refunded")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="photo_requests")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="photo_requests", verbose_name=_("order"))
     inspection = models.ForeignKey(
         Inspection, on_delete=models.PROTECT, related_name="photo_requests", verbose_name=_("QC round")
     )
@@ -445,13 +467,20 @@ class PhotoRequest(models.Model):
         _("fee charged (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False
     )
     # The form's one-time token: the same form sent twice makes one request.
-    token = models.CharField(max_length=64, editable=False)
+    token = models.CharField(max_length=64, editable=False, verbose_name=_("token"))
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.OPEN, editable=False)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
     requested_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
     answer_note = models.TextField(_("note for the shopper"), blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True, editable=False)
     expired_at = models.DateTimeField(_("refunded unanswered"), null=True, blank=True, editable=False)
