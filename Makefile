@@ -53,12 +53,12 @@ format: dev-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Refresh the translation catalogues from the source and compile them (both are committed).
-MESSAGES_OPTS := -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks --ignore=static/vendor
+## Refresh every language's catalogues from the source and compile them (both are committed).
+MESSAGES_OPTS := --all --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks --ignore=static/vendor
 messages: deps .env
 	$(BIN)/python manage.py makemessages $(MESSAGES_OPTS)
 	$(BIN)/python manage.py makemessages -d djangojs $(MESSAGES_OPTS)
-	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:
 	rm -rf var .pytest_cache
