@@ -114,7 +114,9 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user.email} wallet" if self.user_id else self.get_kind_display()
+        if self.user_id:
+            return _("Wallet of %(email)s") % {"email": self.user.email}
+        return str(self.get_kind_display())
 
 
 class LedgerTransaction(models.Model):

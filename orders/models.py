@@ -491,7 +491,13 @@ class OrderEvent(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status} -> {self.to_status}"
+        # The heading of each row of the order's timeline in the admin.
+        if self.from_status and self.to_status:
+            return _("%(before)s → %(after)s") % {
+                "before": self.get_from_status_display(),
+                "after": self.get_to_status_display(),
+            }
+        return self.get_to_status_display() or self.transition
 
 
 # Django's default permission to see listing images, as the image view checks it for staff.

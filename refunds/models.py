@@ -20,6 +20,12 @@ class ReturnRequest(models.Model):
         SELLER = "seller", _("Seller (QC failed)")
         SHOPPER = "shopper", _("Change of mind")
 
+    class Outcome(models.TextChoices):
+        REFUNDED = "refunded", _("Refunded by the seller")
+        REPLACEMENT_SHIPPED = "replacement_shipped", _("Replacement shipped")
+        COMPENSATED = "compensated", _("Refunded by us after a seller refusal")
+        RESTOCKED = "restocked", _("Kept in the warehouse after a seller refusal")
+
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="return_requests", verbose_name=_("order"))
     round = models.PositiveSmallIntegerField(_("round"), default=1)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)
@@ -38,7 +44,7 @@ class ReturnRequest(models.Model):
     seller_response = models.TextField(_("seller response"), blank=True)
     seller_responded_at = models.DateTimeField(_("seller responded"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True, choices=Outcome)
 
     class Meta:
         verbose_name = _("return request")
