@@ -550,7 +550,7 @@ class ListingImage(models.Model):
     bytes = models.PositiveBigIntegerField(_("bytes"), help_text=_("Size of the full-resolution file."))
     sha256 = models.CharField(_("content hash"), max_length=64, editable=False, help_text=_("Of the uploaded file."))
     original_name = models.CharField(_("uploaded as"), max_length=200, blank=True)
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

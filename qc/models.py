@@ -12,6 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orders.models import Order, ProductCategory
 
@@ -122,7 +123,7 @@ class ShotListItem(models.Model):
 
     category = models.CharField(_("product category"), max_length=16, choices=ProductCategory)
     name = models.CharField(_("shot"), max_length=80, help_text=_("What the photo shows, e.g. “Sole”."))
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     active = models.BooleanField(_("required"), default=True, help_text=_("Untick to stop asking for this shot."))
 
     class Meta:
@@ -206,7 +207,7 @@ class QCPhoto(models.Model):
         verbose_name=_("shot"),
         help_text=_("The shot of the shot list this photo covers."),
     )
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -338,7 +339,7 @@ class Defect(models.Model):
     box_y = models.FloatField(_("box top"), null=True, blank=True)
     box_w = models.FloatField(_("box width"), null=True, blank=True)
     box_h = models.FloatField(_("box height"), null=True, blank=True)
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
 
     class Meta:
         verbose_name = _("defect")
@@ -397,7 +398,7 @@ class Measurement(models.Model):
     listed_value = models.DecimalField(_("listed"), max_digits=10, decimal_places=2)
     measured_value = models.DecimalField(_("measured"), max_digits=10, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=16, default="cm")
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     # Set on a measurement added to a completed round in answer to the shopper's request.
     photo_request = models.ForeignKey(
         "qc.PhotoRequest",
