@@ -11,8 +11,8 @@ from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from orders.models import Order, ProductCategory
 
@@ -135,7 +135,13 @@ class ShotListItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}: {self.name}"
+        return f"{self.get_category_display()}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: the shots migration 0008 seeds are msgids; a name
+        staff typed in the admin is shown as typed."""
+        return gettext(self.name)
 
 
 class QCPhotoQuerySet(models.QuerySet):
@@ -283,7 +289,7 @@ class QCPhoto(models.Model):
     def label(self, number: int) -> str:
         """How the inspection page names the photo in menus: its number in the round, then its
         caption or the shot it covers ("Photo 3 · Front"); never its internal key."""
-        about = self.caption or (self.shot.name if self.shot_id else "")
+        about = self.caption or (self.shot.label if self.shot_id else "")
         if about:
             return _("Photo %(number)s · %(about)s") % {"number": number, "about": about}
         return _("Photo %(number)s") % {"number": number}
