@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format venv deps dev-deps migrate demo clean
+.PHONY: run test lint format venv deps dev-deps migrate demo messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -52,6 +52,13 @@ lint: dev-deps
 format: dev-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Refresh every language's catalogues from the source and compile them (both are committed).
+MESSAGES_OPTS := --all --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks --ignore=static/vendor
+messages: deps .env
+	$(BIN)/python manage.py makemessages $(MESSAGES_OPTS)
+	$(BIN)/python manage.py makemessages -d djangojs $(MESSAGES_OPTS)
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:
 	rm -rf var .pytest_cache

@@ -14,23 +14,28 @@ class BulkJob(models.Model):
     """
 
     description = models.CharField(_("action"), max_length=200)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("content type")
+    )
     object_ids = models.JSONField(_("objects"))
     # The service called for each object as `service(<argument>=object, by=created_by)`, and the
     # exceptions by which it refuses one (their messages are shown): dotted paths.
-    service = models.CharField(max_length=200)
-    argument = models.CharField(max_length=50)
-    refusals = models.JSONField(default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    language = models.CharField(max_length=16)  # of the person who started it: its messages are in it
+    service = models.CharField(max_length=200, verbose_name=_("service"))
+    argument = models.CharField(max_length=50, verbose_name=_("argument"))
+    refusals = models.JSONField(default=list, verbose_name=_("refusals"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("created by")
+    )
+    # The language of the person who started it: its messages are in it.
+    language = models.CharField(max_length=16, verbose_name=_("language"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    queued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    done = models.PositiveIntegerField(default=0)
-    changed = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(default=list)
-    return_url = models.CharField(max_length=300)
+    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
+    changed = models.PositiveIntegerField(default=0, verbose_name=_("changed"))
+    problems = models.JSONField(default=list, verbose_name=_("problems"))
+    return_url = models.CharField(max_length=300, verbose_name=_("return URL"))
 
     class Meta:
         verbose_name = _("bulk job")

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class CssbuyQcConfig(AppConfig):
@@ -7,7 +8,7 @@ class CssbuyQcConfig(AppConfig):
     other apps' admins); it holds no models and no business logic."""
 
     name = "cssbuy_qc"
-    verbose_name = "CSSBuy QC"
+    verbose_name = _("CSSBuy QC")
 
 
 class SiteAdminConfig(admin_apps.AdminConfig):

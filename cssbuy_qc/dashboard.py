@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise
-from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, ngettext, npgettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Account, Entry, LedgerTransaction
@@ -126,7 +126,7 @@ FIGURES: tuple[Figure, ...] = (
         key="qc_queue",
         panel="warehouse",
         group=WAITING,
-        label=ngettext_lazy("order awaiting QC", "orders awaiting QC", "count"),
+        label=npgettext_lazy("dashboard figure", "order awaiting QC", "orders awaiting QC", "count"),
         model=Order,
         where=lambda now: qc_queue_q(),
         changelist=QC_QUEUE,

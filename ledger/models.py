@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Permission codename, declared once in LedgerTransaction.Meta and used by the admin.
 PERM_RECORD_TOPUP = "ledger.record_topup"
@@ -77,7 +78,12 @@ class Account(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wallet",
+        verbose_name=_("user"),
     )
     # Cached for wallets only (see the module docstring); NULL on platform accounts.
     balance = models.DecimalField(_("balance"), null=True, blank=True, default=Decimal("0.00"), **MONEY)
@@ -108,7 +114,9 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user.email} wallet" if self.user_id else self.get_kind_display()
+        if self.user_id:
+            return _("Wallet of %(email)s") % {"email": self.user.email}
+        return str(self.get_kind_display())
 
 
 class LedgerTransaction(models.Model):
@@ -133,15 +141,30 @@ class LedgerTransaction(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_transactions"
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_transactions",
+        verbose_name=_("order"),
     )
     description = models.CharField(_("description"), max_length=300)
     reason = models.TextField(_("reason"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
@@ -192,9 +215,13 @@ class EntryQuerySet(models.QuerySet):
 
 
 class Entry(models.Model):
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries", verbose_name=_("transaction")
+    )
     # Indexed by the (account, -id) index below, which the statement reads.
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", db_index=False, verbose_name=_("account")
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     # A wallet's running balance, for its statement; platform accounts keep none (their balance
     # is derived), so their entries written since have NULL here.
@@ -205,8 +232,8 @@ class Entry(models.Model):
 
     class Meta:
         db_table = "refunds_entry"
-        verbose_name = _("entry")
-        verbose_name_plural = _("entries")
+        verbose_name = pgettext_lazy("ledger", "entry")
+        verbose_name_plural = pgettext_lazy("ledger", "entries")
         ordering = ["-id"]
         indexes = [models.Index(fields=["account", "-id"])]
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero")]

@@ -6,6 +6,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import selectors
 
@@ -28,7 +29,7 @@ class _Echo:
 @login_required
 def statement_csv(request):
     writer = csv.writer(_Echo())
-    header = [_("Date"), _("Description"), _("Order"), _("Amount (CNY)"), _("Balance (CNY)")]
+    header = [_("Date"), _("Description"), pgettext("shop order", "Order"), _("Amount (CNY)"), _("Balance (CNY)")]
 
     def rows():
         yield writer.writerow(header)

@@ -78,7 +78,9 @@ class NotificationQuerySet(models.QuerySet):
 class Notification(models.Model):
     """Outbox and site inbox at once: written in the transaction of the change it reports."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user")
+    )
     event = models.CharField(_("event"), max_length=32, choices=Event)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
@@ -116,7 +118,10 @@ class NotificationPreference(models.Model):
     """A shopper's choice of email per event; no row means email is on."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
     )
     event = models.CharField(_("event"), max_length=32, choices=Event)
     email = models.BooleanField(_("send email"), default=True)

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
     """What an operator runs the site with: probes, metrics, request ids and logs, backups."""
 
     name = "ops"
-    verbose_name = "Operations"
+    verbose_name = _("Operations")
 
     def ready(self) -> None:
         # Celery's task signals are framework events: every task, ours or not, gets a request id

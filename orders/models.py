@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 if TYPE_CHECKING:
@@ -84,7 +85,9 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     DONE = frozenset({Status.STORED, Status.REFUNDED, Status.CANCELLED})
 
     number = models.CharField(_("order number"), max_length=16, unique=True, default=new_order_number, editable=False)
-    shopper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    shopper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("shopper")
+    )
     product_title = models.CharField(_("product"), max_length=300)
     marketplace = models.CharField(_("marketplace"), max_length=16, choices=Marketplace, default=Marketplace.TAOBAO)
     product_url = models.URLField(_("marketplace URL"), max_length=1000)
@@ -466,12 +469,17 @@ class Order(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 class OrderEvent(models.Model):
     """One line of an order's timeline: a status change or a note, by someone or by the system."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
     from_status = models.CharField(_("from"), max_length=32, choices=Order.Status, blank=True)
     to_status = models.CharField(_("to"), max_length=32, choices=Order.Status, blank=True)
     transition = models.CharField(_("transition"), max_length=32, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     note = models.TextField(_("note"), blank=True)
     shopper_visible = models.BooleanField(_("shopper can see"), default=True)
@@ -483,7 +491,13 @@ class OrderEvent(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status} -> {self.to_status}"
+        # The heading of each row of the order's timeline in the admin.
+        if self.from_status and self.to_status:
+            return _("%(before)s → %(after)s") % {
+                "before": self.get_from_status_display(),
+                "after": self.get_to_status_display(),
+            }
+        return self.get_to_status_display() or self.transition
 
 
 # Django's default permission to see listing images, as the image view checks it for staff.
@@ -521,24 +535,29 @@ class ListingImage(models.Model):
         SHOPPER = "shopper", _("Your screenshot")
         PURCHASER = "purchaser", _("Seller's photo")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="listing_images")
-    key = models.CharField(max_length=32, unique=True, default=new_listing_key, editable=False)
-    source = models.CharField(_("from"), max_length=16, choices=Source)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="listing_images", verbose_name=_("order"))
+    key = models.CharField(max_length=32, unique=True, default=new_listing_key, editable=False, verbose_name=_("key"))
+    source = models.CharField(pgettext_lazy("where a listing image comes from", "from"), max_length=16, choices=Source)
     full = models.FileField(_("full resolution"), upload_to=listing_image_path, max_length=255)
     display = models.FileField(_("display"), upload_to=listing_image_path, max_length=255)
     thumb = models.FileField(_("thumbnail"), upload_to=listing_image_path, max_length=255)
     width = models.PositiveIntegerField(_("width"), help_text=_("Pixels, upright."))
     height = models.PositiveIntegerField(_("height"), help_text=_("Pixels, upright."))
-    display_width = models.PositiveIntegerField()
-    display_height = models.PositiveIntegerField()
-    thumb_width = models.PositiveIntegerField()
-    thumb_height = models.PositiveIntegerField()
+    display_width = models.PositiveIntegerField(verbose_name=_("display width"))
+    display_height = models.PositiveIntegerField(verbose_name=_("display height"))
+    thumb_width = models.PositiveIntegerField(verbose_name=_("thumb width"))
+    thumb_height = models.PositiveIntegerField(verbose_name=_("thumb height"))
     bytes = models.PositiveBigIntegerField(_("bytes"), help_text=_("Size of the full-resolution file."))
     sha256 = models.CharField(_("content hash"), max_length=64, editable=False, help_text=_("Of the uploaded file."))
     original_name = models.CharField(_("uploaded as"), max_length=200, blank=True)
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 

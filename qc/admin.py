@@ -278,7 +278,7 @@ class PhotoInline(admin.TabularInline):
                 .distinct()
                 .order_by("position", "id")
             )
-            choices = [("", gettext("Shot: none")), *((shot.pk, shot.name) for shot in field.queryset)]
+            choices = [("", gettext("Shot: none")), *((shot.pk, shot.label) for shot in field.queryset)]
             formset.form = type("PhotoRowForm", (formset.form,), {"shot_choices": choices})
         return formset
 
@@ -501,7 +501,7 @@ class InspectionAdmin(admin.ModelAdmin):
             "tolerance": settings.QC_MEASUREMENT_TOLERANCE_PERCENT,
             "category": order.category,
             "shots": {
-                category: [{"id": shot.pk, "name": shot.name} for shot in items]
+                category: [{"id": shot.pk, "name": shot.label} for shot in items]
                 for category, items in workbench.shot_lists.items()
             },
             "photos": [photo_payload(photo) for photo in workbench.photos],

@@ -17,7 +17,7 @@ class MissingShots(QCError):
                 "Not completed: required shots are missing (%(shots)s). Take them, or tick “Complete "
                 "without the missing shots” and press Pass QC or Fail QC again."
             )
-            % {"shots": ", ".join(shot.name for shot in shots)}
+            % {"shots": ", ".join(shot.label for shot in shots)}
         )
 
 

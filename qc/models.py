@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, ProductCategory
@@ -46,10 +47,15 @@ class Inspection(models.Model):
         PASSED = "passed", _("Passed")
         FAILED = "failed", _("Failed")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="inspections")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("order"))
     round_number = models.PositiveSmallIntegerField(_("round"))
     inspector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inspector"),
     )
     result = models.CharField(_("result"), max_length=16, choices=Result, default=Result.PENDING, editable=False)
     public_note = models.TextField(_("note for the shopper"), blank=True)
@@ -117,7 +123,7 @@ class ShotListItem(models.Model):
 
     category = models.CharField(_("product category"), max_length=16, choices=ProductCategory)
     name = models.CharField(_("shot"), max_length=80, help_text=_("What the photo shows, e.g. “Sole”."))
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     active = models.BooleanField(_("required"), default=True, help_text=_("Untick to stop asking for this shot."))
 
     class Meta:
@@ -129,7 +135,13 @@ class ShotListItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}: {self.name}"
+        return f"{self.get_category_display()}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: the shots migration 0008 seeds are msgids; a name
+        staff typed in the admin is shown as typed."""
+        return gettext(self.name)
 
 
 class QCPhotoQuerySet(models.QuerySet):
@@ -161,8 +173,10 @@ class QCPhoto(models.Model):
     round whatever code asks.
     """
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="photos")
-    key = models.CharField(max_length=32, unique=True, default=new_photo_key, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="photos", verbose_name=_("inspection")
+    )
+    key = models.CharField(max_length=32, unique=True, default=new_photo_key, editable=False, verbose_name=_("key"))
     original = models.FileField(_("original"), upload_to=original_path, max_length=255, editable=False)
     full = models.FileField(_("full resolution"), upload_to=rendition_path, max_length=255, blank=True)
     display = models.FileField(_("display"), upload_to=rendition_path, max_length=255, blank=True)
@@ -172,15 +186,21 @@ class QCPhoto(models.Model):
     height = models.PositiveIntegerField(_("height"), help_text=_("Pixels, upright."))
     bytes = models.PositiveBigIntegerField(_("bytes"), help_text=_("Size of the uploaded original."))
     sha256 = models.CharField(_("content hash"), max_length=64, editable=False)
-    display_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    display_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    thumb_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    thumb_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    display_width = models.PositiveIntegerField(null=True, blank=True, editable=False, verbose_name=_("display width"))
+    display_height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("display height")
+    )
+    thumb_width = models.PositiveIntegerField(null=True, blank=True, editable=False, verbose_name=_("thumb width"))
+    thumb_height = models.PositiveIntegerField(null=True, blank=True, editable=False, verbose_name=_("thumb height"))
     renditions_at = models.DateTimeField(_("renditions made"), null=True, blank=True, editable=False)
     # The rendition job: when it was last handed to the broker and how often (the sweep leaves
     # a job in flight alone and gives up after a few), and why it failed if it did.
-    renditions_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
-    renditions_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    renditions_queued_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("renditions queued at")
+    )
+    renditions_attempts = models.PositiveSmallIntegerField(
+        default=0, editable=False, verbose_name=_("renditions attempts")
+    )
     renditions_failed_at = models.DateTimeField(_("renditions failed"), null=True, blank=True, editable=False)
     renditions_error = models.CharField(_("why the renditions failed"), max_length=500, blank=True, editable=False)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
@@ -193,9 +213,14 @@ class QCPhoto(models.Model):
         verbose_name=_("shot"),
         help_text=_("The shot of the shot list this photo covers."),
     )
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     # Set on a photo added to a completed round in answer to the shopper's request.
@@ -264,7 +289,7 @@ class QCPhoto(models.Model):
     def label(self, number: int) -> str:
         """How the inspection page names the photo in menus: its number in the round, then its
         caption or the shot it covers ("Photo 3 · Front"); never its internal key."""
-        about = self.caption or (self.shot.name if self.shot_id else "")
+        about = self.caption or (self.shot.label if self.shot_id else "")
         if about:
             return _("Photo %(number)s · %(about)s") % {"number": number, "about": about}
         return _("Photo %(number)s") % {"number": number}
@@ -306,7 +331,9 @@ class Defect(models.Model):
         MINOR = "minor", _("Minor")
         MAJOR = "major", _("Major")
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="defects")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="defects", verbose_name=_("inspection")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity, default=Severity.MAJOR)
     description = models.TextField(_("description"))
@@ -318,7 +345,7 @@ class Defect(models.Model):
     box_y = models.FloatField(_("box top"), null=True, blank=True)
     box_w = models.FloatField(_("box width"), null=True, blank=True)
     box_h = models.FloatField(_("box height"), null=True, blank=True)
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
 
     class Meta:
         verbose_name = _("defect")
@@ -370,12 +397,14 @@ class Defect(models.Model):
 class Measurement(models.Model):
     """Evidence for sizing problems: what the listing says against what was measured."""
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="measurements")
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="measurements", verbose_name=_("inspection")
+    )
     name = models.CharField(_("what"), max_length=100, help_text=_("e.g. chest width, sleeve length"))
     listed_value = models.DecimalField(_("listed"), max_digits=10, decimal_places=2)
     measured_value = models.DecimalField(_("measured"), max_digits=10, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=16, default="cm")
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     # Set on a measurement added to a completed round in answer to the shopper's request.
     photo_request = models.ForeignKey(
         "qc.PhotoRequest",
@@ -435,7 +464,7 @@ class PhotoRequest(models.Model):
         ANSWERED = "answered", _("Answered")
         EXPIRED = "expired", _("Not answered in time: refunded")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="photo_requests")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="photo_requests", verbose_name=_("order"))
     inspection = models.ForeignKey(
         Inspection, on_delete=models.PROTECT, related_name="photo_requests", verbose_name=_("QC round")
     )
@@ -445,13 +474,20 @@ class PhotoRequest(models.Model):
         _("fee charged (CNY)"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False
     )
     # The form's one-time token: the same form sent twice makes one request.
-    token = models.CharField(max_length=64, editable=False)
+    token = models.CharField(max_length=64, editable=False, verbose_name=_("token"))
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.OPEN, editable=False)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
     requested_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
     answer_note = models.TextField(_("note for the shopper"), blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True, editable=False)
     expired_at = models.DateTimeField(_("refunded unanswered"), null=True, blank=True, editable=False)

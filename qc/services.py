@@ -448,7 +448,7 @@ def _check_shot(shot: ShotListItem, *, locked: Inspection) -> None:
     if not shot.active or shot.category != locked.order.category:
         raise QCError(
             _("“%(shot)s” is not on the shot list of %(category)s.")
-            % {"shot": shot.name, "category": locked.order.get_category_display()}
+            % {"shot": shot.label, "category": locked.order.get_category_display()}
         )
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdminMixin
@@ -161,7 +161,11 @@ class OpenDiscountFilter(admin.SimpleListFilter):
     parameter_name = "negotiation"
 
     def lookups(self, request, model_admin):
-        return [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
+        return [
+            ("open", pgettext_lazy("negotiation", "Open")),
+            ("closed", pgettext_lazy("negotiation", "Closed")),
+            ("all", _("All")),
+        ]
 
     def choices(self, changelist):
         current = self.value() or "open"

@@ -20,7 +20,13 @@ class ReturnRequest(models.Model):
         SELLER = "seller", _("Seller (QC failed)")
         SHOPPER = "shopper", _("Change of mind")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="return_requests")
+    class Outcome(models.TextChoices):
+        REFUNDED = "refunded", _("Refunded by the seller")
+        REPLACEMENT_SHIPPED = "replacement_shipped", _("Replacement shipped")
+        COMPENSATED = "compensated", _("Refunded by us after a seller refusal")
+        RESTOCKED = "restocked", _("Kept in the warehouse after a seller refusal")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="return_requests", verbose_name=_("order"))
     round = models.PositiveSmallIntegerField(_("round"), default=1)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)
     fault = models.CharField(_("fault"), max_length=10, choices=Fault)
@@ -28,7 +34,9 @@ class ReturnRequest(models.Model):
     quote = models.JSONField(_("quote"), help_text=_("The itemised quote the shopper confirmed."))
     new_option = models.CharField(_("new option"), max_length=200, blank=True)
     new_unit_price = models.DecimalField(_("new unit price"), null=True, blank=True, **MONEY)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     return_tracking = models.CharField(_("return tracking no."), max_length=64, blank=True)
     shipped_at = models.DateTimeField(_("shipped back"), null=True, blank=True)
@@ -36,7 +44,7 @@ class ReturnRequest(models.Model):
     seller_response = models.TextField(_("seller response"), blank=True)
     seller_responded_at = models.DateTimeField(_("seller responded"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True, choices=Outcome)
 
     class Meta:
         verbose_name = _("return request")
@@ -64,7 +72,9 @@ class DiscountRequest(models.Model):
 
     OPEN = (Status.ASKED, Status.COUNTERED)
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="discount_requests")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="discount_requests", verbose_name=_("order")
+    )
     number = models.PositiveSmallIntegerField(_("number"), default=1)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.ASKED)
     asked_amount = models.DecimalField(_("amount asked (CNY)"), **MONEY)
@@ -72,7 +82,9 @@ class DiscountRequest(models.Model):
     counter_amount = models.DecimalField(_("seller's counter-offer (CNY)"), null=True, blank=True, **MONEY)
     seller_response = models.TextField(_("seller's answer"), blank=True)
     credited_amount = models.DecimalField(_("credited (CNY)"), null=True, blank=True, **MONEY)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     seller_answered_at = models.DateTimeField(_("seller answered"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)

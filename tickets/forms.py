@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from .attachments import ACCEPT, CheckedFile, check_upload
 from .models import MESSAGE_MAX_LENGTH, Category, Priority
@@ -94,7 +94,7 @@ class ReplyForm(_MessageForm):
 
 class TicketOpenForm(_MessageForm):
     order = forms.ModelChoiceField(
-        label=_("Order"),
+        label=pgettext_lazy("shop order", "Order"),
         queryset=None,
         required=False,
         to_field_name="number",

@@ -256,7 +256,7 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     # A random key sent with the form: the same form submitted twice adds one message.
-    client_key = models.UUIDField(null=True, blank=True, editable=False)
+    client_key = models.UUIDField(null=True, blank=True, editable=False, verbose_name=_("client key"))
 
     class Meta:
         verbose_name = _("message")
@@ -288,7 +288,9 @@ class Attachment(models.Model):
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
     )
-    key = models.CharField(max_length=32, unique=True, default=new_attachment_key, editable=False)
+    key = models.CharField(
+        max_length=32, unique=True, default=new_attachment_key, editable=False, verbose_name=_("key")
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind)
     file_format = models.CharField(_("format"), max_length=8)
     content_type = models.CharField(_("content type"), max_length=64)

@@ -1,15 +1,41 @@
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
 from accounts.roles import INSPECTORS, SUPPORT, grant
 
 # The photos each kind of item needs, in the order an inspector takes them. Staff change them in
-# the admin (QC > Shot list); this is where a new site starts.
+# the admin (QC > Shot list); this is where a new site starts. The names are stored in English and
+# shown in the reader's language (ShotListItem.label): marked here for makemessages.
 SHOT_LIST = {
-    "clothing": ["Front", "Back", "Label / size tag", "Measurements with a ruler", "Close-up of the fabric"],
-    "shoes": ["Both shoes from the side", "Sole", "Size label inside", "Heel and toe", "Box and tags"],
-    "bags": ["Front", "Back", "Inside", "Hardware and zips", "Logo / tag"],
-    "electronics": ["Front", "Back", "Serial number", "Powered on", "Accessories and box"],
-    "other": ["Overview", "Label / tag", "Close-up of the details"],
+    "clothing": [
+        gettext_noop("Front"),
+        gettext_noop("Back"),
+        gettext_noop("Label / size tag"),
+        gettext_noop("Measurements with a ruler"),
+        gettext_noop("Close-up of the fabric"),
+    ],
+    "shoes": [
+        gettext_noop("Both shoes from the side"),
+        gettext_noop("Sole"),
+        gettext_noop("Size label inside"),
+        gettext_noop("Heel and toe"),
+        gettext_noop("Box and tags"),
+    ],
+    "bags": [
+        gettext_noop("Front"),
+        gettext_noop("Back"),
+        gettext_noop("Inside"),
+        gettext_noop("Hardware and zips"),
+        gettext_noop("Logo / tag"),
+    ],
+    "electronics": [
+        gettext_noop("Front"),
+        gettext_noop("Back"),
+        gettext_noop("Serial number"),
+        gettext_noop("Powered on"),
+        gettext_noop("Accessories and box"),
+    ],
+    "other": [gettext_noop("Overview"), gettext_noop("Label / tag"), gettext_noop("Close-up of the details")],
 }
 
 
