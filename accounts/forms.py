@@ -2,8 +2,10 @@ import zoneinfo
 from functools import lru_cache
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
+
+from common.locale import recipient_locale
 
 from .models import User
 
@@ -87,3 +89,11 @@ class TimeZoneForm(forms.Form):
         if zone not in zoneinfo.available_timezones():
             raise forms.ValidationError(_("“%(zone)s” is not a time zone we know."), params={"zone": zone})
         return zone
+
+
+class LocalePasswordResetForm(PasswordResetForm):
+    """Django's, with the email written in the account holder's language, whoever asked."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with recipient_locale(context["user"]):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

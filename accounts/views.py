@@ -53,8 +53,7 @@ class AccountSettingsView(LoginRequiredMixin, UpdateView):
         response = super().form_valid(form)
         language = self.object.language
         if language:
-            # The page after the redirect, and the language cookie, follow the new choice.
-            translation.activate(language)
+            # This browser keeps the choice after logging out too, as with the switch.
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
         messages.success(self.request, _("Your settings are saved."))
         return response
