@@ -177,6 +177,8 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 # How the language switch names each language: in that language itself, the same on every page.
 LANGUAGE_AUTONYMS = {"en": "English", "zh-hans": "中文"}
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Times written the same way everywhere, with the zone named (cssbuy_qc/formats/<language>).
+FORMAT_MODULE_PATH = ["cssbuy_qc.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
