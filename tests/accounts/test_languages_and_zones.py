@@ -43,9 +43,10 @@ def test_the_first_visit_is_in_the_language_the_browser_asks_for(client):
     assert _lang(english.text) == "en"
 
 
-@pytest.mark.parametrize("name", ["login", "orders:list", "admin:index"])
-def test_every_page_has_the_language_switch_naming_each_language_in_itself(client, name):
-    client.force_login(SupportFactory())
+@pytest.mark.parametrize(("name", "signed_in"), [("login", False), ("orders:list", True), ("admin:index", True)])
+def test_every_page_has_the_language_switch_naming_each_language_in_itself(client, name, signed_in):
+    if signed_in:
+        client.force_login(SupportFactory())
 
     page = client.get(reverse(name)).text
 
@@ -54,6 +55,13 @@ def test_every_page_has_the_language_switch_naming_each_language_in_itself(clien
     assert 'lang="en"' in switch.group(0) and ">English</button>" in switch.group(0)
     assert 'lang="zh-hans"' in switch.group(0) and ">中文</button>" in switch.group(0)
     assert 'aria-current="true"' in switch.group(0)
+
+
+def test_the_admin_login_has_the_language_switch_too(client):
+    page = client.get(reverse("admin:login")).text
+
+    assert '<form class="language-switch" method="post" action="/i18n/setlang/"' in page
+    assert 'id="login-form"' in page  # Django's own form is still there
 
 
 def test_switching_saves_the_language_on_the_user_and_it_follows_them_to_a_new_browser(client, shopper):
