@@ -18,7 +18,7 @@ from common.locale import format_when, recipient_locale
 from notifications import services as notifications
 from notifications.models import Event, Notification
 from orders.models import Order
-from orders.services import order_remind_decision
+from orders.services import order_fail_qc, order_remind_decision
 from tests.factories import OrderFactory, SupportFactory, UserFactory
 from tickets import services as tickets
 from tickets.models import Category
@@ -286,3 +286,20 @@ def test_a_password_reset_email_is_in_the_account_holders_language(client):
 
     [sent] = mail.outbox
     assert chinese in sent.body
+
+
+def test_a_chinese_inspectors_qc_failure_reaches_an_english_shopper_in_english(inspector):
+    inspector.language = "zh-hans"
+    inspector.save(update_fields=["language"])
+    shopper = UserFactory(language="en")
+    order = OrderFactory(shopper=shopper, status=Order.Status.AWAITING_QC, product_title="Linen shirt")
+    english = "QC failed: “%(product)s” needs your decision"
+    with translation.override("zh-hans"):
+        assert gettext(english) != english, "the zh-hans catalogue translates this notice"
+
+    with translation.override("zh-hans"):  # the inspector's request
+        order_fail_qc(order=order, by=inspector, note="Stitching open at the left seam.")
+
+    notification = Notification.objects.get(user=shopper, event=Event.QC_FAILED)
+    assert notification.title == english % {"product": "Linen shirt"}
+    assert notification.details["facts"][0]["label"] == "Order number"
