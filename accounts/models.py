@@ -1,4 +1,8 @@
+import zoneinfo
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -30,9 +34,28 @@ class EmailUserManager(UserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+DISPLAY_NAME_MAX_LENGTH = 60
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name this machine knows ("Europe/Berlin"); blank means not chosen."""
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(zone)s” is not a time zone we know."), code="invalid", params={"zone": value})
+
+
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(
+        _("display name"),
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        blank=True,
+        help_text=_("How we greet you in emails and how staff address you."),
+    )
+    # Blank: not chosen yet, so each request's language comes from the browser.
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES, blank=True)
+    # Blank: not known yet; the browser's zone is detected on the next page and saved.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
 
     objects = EmailUserManager()
 
@@ -48,5 +71,7 @@ class User(AbstractUser):
         return self.email
 
     @property
-    def display_name(self) -> str:
-        return self.get_full_name() or self.email.split("@")[0]
+    def greeting_name(self) -> str:
+        """The name to greet this person by: the display name they gave, else the name staff
+        entered, else the part of the address before the @."""
+        return self.display_name or self.get_full_name() or self.email.split("@")[0]

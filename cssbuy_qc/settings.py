@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLocaleMiddleware",  # after Locale and Authentication: the user's choice wins
     "cssbuy_qc.headers.ResponseHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -88,7 +89,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
                 "ledger.context_processors.balance",
+                "accounts.context_processors.locale",
             ],
+            # common is a plain package, not an app: its template filters are named here.
+            "libraries": {"when": "common.templatetags.when"},
         },
     },
 ]
@@ -170,7 +174,11 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# How the language switch names each language: in that language itself, the same on every page.
+LANGUAGE_AUTONYMS = {"en": "English", "zh-hans": "中文"}
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Times written the same way everywhere, with the zone named (cssbuy_qc/formats/<language>).
+FORMAT_MODULE_PATH = ["cssbuy_qc.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

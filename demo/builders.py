@@ -89,13 +89,16 @@ PRODUCTS = [
 ]
 
 
-def _user(email: str, *, staff: bool = False, superuser: bool = False, group: str | None = None) -> User:
+def _user(email: str, *, name: str, staff: bool = False, superuser: bool = False, group: str | None = None) -> User:
+    """A demo person. Staff (the warehouse and support in China) read the site in Chinese and
+    in China time; shoppers start in English and their browser's zone."""
     user = User.objects.filter(email=email).first()
     if user is None:
+        profile = {"display_name": name, "language": "zh-hans" if staff or superuser else "en"}
         if superuser:
-            user = User.objects.create_superuser(email=email, password=DEMO_PASSWORD)
+            user = User.objects.create_superuser(email=email, password=DEMO_PASSWORD, **profile)
         else:
-            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, is_staff=staff)
+            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, is_staff=staff, **profile)
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
@@ -194,11 +197,11 @@ def seed_demo() -> bool:
 
 
 def _seed() -> bool:
-    shopper = _user("shopper@example.com")
-    shopper2 = _user("shopper2@example.com")
-    inspector = _user("inspector@example.com", staff=True, group=INSPECTORS)
-    support = _user("support@example.com", staff=True, group=SUPPORT)
-    _user("admin@example.com", superuser=True)
+    shopper = _user("shopper@example.com", name="Alex Morgan")
+    shopper2 = _user("shopper2@example.com", name="Sam Rivera")
+    inspector = _user("inspector@example.com", name="王芳", staff=True, group=INSPECTORS)
+    support = _user("support@example.com", name="李伟", staff=True, group=SUPPORT)
+    _user("admin@example.com", name="陈静", superuser=True)
     created = False
     stories: dict[str, Order] = {}
     if not Order.objects.filter(shopper=shopper).exists():

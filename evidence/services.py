@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.files import delete_stored_files
+from common.locale import recipient_locale
 from common.publishing import publish_soon
 from notifications.models import Event
 from notifications.services import notify
@@ -127,16 +128,17 @@ def evidence_pack_build(*, pack_id: int) -> bool:
                 locked.built_at = timezone.now()
                 locked.save()
                 _replace_older(locked)
-                notify(
-                    user=pack.requested_by,
-                    event=Event.EVIDENCE_READY,
-                    title=_("The evidence pack of order %(number)s is ready") % {"number": pack.order.number},
-                    body=_(
-                        "All the photos (plain and with the defects marked), the listing images, the measurements, "
-                        "the timeline and the ticket messages in one ZIP, with a SHA-256 manifest."
-                    ),
-                    link=locked.get_absolute_url(),
-                )
+                with recipient_locale(pack.requested_by):
+                    notify(
+                        user=pack.requested_by,
+                        event=Event.EVIDENCE_READY,
+                        title=_("The evidence pack of order %(number)s is ready") % {"number": pack.order.number},
+                        body=_(
+                            "All the photos (plain and with the defects marked), the listing images, the "
+                            "measurements, the timeline and the ticket messages in one ZIP, with a SHA-256 manifest."
+                        ),
+                        link=locked.get_absolute_url(),
+                    )
         except BaseException:
             delete_stored_files(stored)
             raise

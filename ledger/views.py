@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from common.locale import zone_label
+
 from . import selectors
 
 
@@ -26,6 +28,12 @@ class _Echo:
         return value
 
 
+def _csv_time(moment) -> str:
+    """Sortable, in the reader's zone, with the zone named: "2026-12-07 12:46 CET"."""
+    local = timezone.localtime(moment)
+    return f"{local:%Y-%m-%d %H:%M} {zone_label(local)}"
+
+
 @login_required
 def statement_csv(request):
     writer = csv.writer(_Echo())
@@ -36,7 +44,7 @@ def statement_csv(request):
         for entry in selectors.statement_entries(user=request.user).iterator(chunk_size=500):
             yield writer.writerow(
                 [
-                    timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
+                    _csv_time(entry.created_at),
                     entry.transaction.description,
                     entry.transaction.order.number if entry.transaction.order_id else "",
                     f"{entry.amount:+.2f}",

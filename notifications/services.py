@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from common.locale import recipient_locale
 from common.publishing import publish, publish_soon
 
 from .models import Details, Event, Image, Notification, NotificationPreference
@@ -233,7 +234,8 @@ def notification_send_email(*, notification_id: int) -> bool:
         )
         if notification is None or notification.emailed_at or not notification.email_wanted:
             return False
-        email = notification_render_email(notification=notification)
+        with recipient_locale(notification.user):
+            email = notification_render_email(notification=notification)
         _email_message(email, notification.user.email).send()
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
@@ -23,6 +22,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from common import fsm
 from common.errors import ActionRefused
 from common.files import delete_stored_files
+from common.locale import format_when, recipient_locale
 from common.renditions import PreparedImage
 from ledger.models import ZERO, Account, LedgerTransaction, money
 from ledger.selectors import order_refundable
@@ -90,8 +90,7 @@ def order_check_transition(*, order: Order, name: str, by: "User | None") -> Non
         deadline = order.decision_deadline
         if deadline is not None:
             raise OrderActionError(
-                _("The decision window closed on %(deadline)s.")
-                % {"deadline": date_format(timezone.localtime(deadline), "DATETIME_FORMAT")}
+                _("The decision window closed on %(deadline)s.") % {"deadline": format_when(deadline)}
             )
         raise OrderActionError(_("“%(action)s” is not possible for this order.") % {"action": label})
     if by is not None and not has_transition_perm(method, by):
@@ -304,21 +303,25 @@ def order_apply_transition(
         note=note,
         shopper_visible=shopper_visible,
     )
-    notice = _notice(locked, name, from_status)
     # Shoppers are not told what they just did themselves, except for receipts they keep: the
     # payment, the return or exchange they asked for (with what it will cost or give back), and
     # the credit of a counter-offer they accepted.
     acted_by_shopper = by is not None and by.pk == locked.shopper_id and name not in RECEIPTS
-    if notice and not acted_by_shopper:
-        kind, title, body, notice_details = notice
-        notify(
-            user=locked.shopper,
-            event=kind,
-            title=title,
-            body="\n\n".join(part for part in (body, extra_body) if part),
-            link=locked.get_absolute_url(),
-            details=_merged(notice_details, details),
-        )
+    if not acted_by_shopper:
+        # Written in the shopper's language and zone, whoever acted (callers build `extra_body`
+        # and `details` the same way).
+        with recipient_locale(locked.shopper):
+            notice = _notice(locked, name, from_status)
+            if notice:
+                kind, title, body, notice_details = notice
+                notify(
+                    user=locked.shopper,
+                    event=kind,
+                    title=title,
+                    body="\n\n".join(part for part in (body, extra_body) if part),
+                    link=locked.get_absolute_url(),
+                    details=_merged(notice_details, details),
+                )
     return event
 
 
@@ -352,7 +355,7 @@ def deadline_display(order: Order) -> str:
     """The order's decision deadline as the shopper reads it (in the current time zone)."""
     if order.decision_deadline is None:
         return ""
-    return date_format(timezone.localtime(order.decision_deadline), "DATETIME_FORMAT")
+    return format_when(order.decision_deadline)
 
 
 def _transition(*, order: Order, name: str, expected_status: str | None, **apply) -> Order:
@@ -393,13 +396,10 @@ def order_pay(
         total = money(locked.total)
         if expected_total is not None and money(expected_total) != total:
             raise QuoteChanged()
-        order_apply_transition(
-            locked=locked,
-            name="pay",
-            by=by,
-            extra_body=_("¥%(total)s was paid from your balance.") % {"total": total},
-            details={"facts": [{"label": _("Paid from your balance"), "text": f"¥{total}"}]},
-        )
+        with recipient_locale(locked.shopper):
+            paid = _("¥%(total)s was paid from your balance.") % {"total": total}
+            details: Details = {"facts": [{"label": _("Paid from your balance"), "text": f"¥{total}"}]}
+        order_apply_transition(locked=locked, name="pay", by=by, extra_body=paid, details=details)
         ledger_post(
             key=f"pay:{locked.pk}",
             kind=LedgerTransaction.Kind.PAYMENT,
@@ -611,13 +611,9 @@ def order_mark_out_of_stock(
     with order_locked(order, expected_status=expected_status, by=by) as locked:
         refundable = order_cancel_credit(order=locked)
         _check_credit(refundable, expected_credit)
-        order_apply_transition(
-            locked=locked,
-            name="mark_out_of_stock",
-            by=by,
-            note=note,
-            extra_body=_("¥%(amount)s is back on your balance.") % {"amount": refundable},
-        )
+        with recipient_locale(locked.shopper):
+            back = _("¥%(amount)s is back on your balance.") % {"amount": refundable}
+        order_apply_transition(locked=locked, name="mark_out_of_stock", by=by, note=note, extra_body=back)
         _refund_whole_payment(locked=locked, by=by, reason=note)
     return locked
 
@@ -719,19 +715,16 @@ def order_remind_decision(*, order_id: int) -> bool:
             return False
         order.decision_reminded_at = timezone.now()
         order.save(update_fields=["decision_reminded_at"])
-        deadline = date_format(timezone.localtime(order.decision_deadline), "DATETIME_FORMAT")
-        notify(
-            user=order.shopper,
-            event=Event.DECISION_REMINDER,
-            title=_("Reminder: decide on “%(product)s” by %(deadline)s")
-            % {
-                "product": order.product_title,
-                "deadline": deadline,
-            },
-            body=_("After that the item is kept and stored. You can keep it, return it or exchange it."),
-            link=order.get_absolute_url(),
-            details={"facts": [{"label": _("Order number"), "text": order.number}, _deadline_fact(order)]},
-        )
+        with recipient_locale(order.shopper):
+            notify(
+                user=order.shopper,
+                event=Event.DECISION_REMINDER,
+                title=_("Reminder: decide on “%(product)s” by %(deadline)s")
+                % {"product": order.product_title, "deadline": deadline_display(order)},
+                body=_("After that the item is kept and stored. You can keep it, return it or exchange it."),
+                link=order.get_absolute_url(),
+                details={"facts": [{"label": _("Order number"), "text": order.number}, _deadline_fact(order)]},
+            )
     return True
 
 

@@ -19,13 +19,13 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.files import delete_stored_files
 from common.images import PILLOW_ERRORS
+from common.locale import format_when, recipient_locale
 from common.publishing import publish, publish_soon
 from common.renditions import make_renditions
 from common.uploads import validate_image
@@ -170,7 +170,11 @@ def inspection_complete(
         raise QCError(_("Choose pass or fail."))
     try:
         with transaction.atomic():
-            locked = Inspection.objects.select_for_update().select_related("order").get(pk=inspection.pk)
+            locked = (
+                Inspection.objects.select_for_update(of=("self",))
+                .select_related("order__shopper")
+                .get(pk=inspection.pk)
+            )
             if not locked.is_open:
                 raise QCError(
                     _("Round %(round)s of order %(number)s is already complete (%(result)s).")
@@ -195,7 +199,10 @@ def inspection_complete(
             expected = Order.Status.AWAITING_QC
             # Numbered as the shopper's page numbers them: without photos it cannot show.
             shown = [photo for photo in photos if not photo.renditions_have_failed]
-            details = _evidence(shown, defects if result == Result.FAILED else [])
+            # The shopper's notice, in their language, whoever inspected.
+            with recipient_locale(order.shopper):
+                details = _evidence(shown, defects if result == Result.FAILED else [])
+                summary = _summary(locked, photo_count, defects)
             if result == Result.PASSED:
                 order = order_pass_qc(
                     order=order, by=by, note=locked.public_note, details=details, expected_status=expected
@@ -205,7 +212,7 @@ def inspection_complete(
                     order=order,
                     by=by,
                     note=locked.public_note,
-                    summary=_summary(locked, photo_count, defects),
+                    summary=summary,
                     details=details,
                     expected_status=expected,
                 )
@@ -638,22 +645,26 @@ def photo_request_create(
             + " "
             + charged,
         )
-        notify(
-            user=locked.shopper,
-            event=Event.PHOTO_REQUEST,
-            title=_("We will take the photos you asked for: “%(product)s”") % {"product": locked.product_title},
-            body="\n\n".join(
-                [
-                    _(
-                        "Our inspectors answer by %(due)s, and your decision deadline is paused until then: "
-                        "the time you wait is added to it."
-                    )
-                    % {"due": date_format(timezone.localtime(request.due_at), "DATETIME_FORMAT")},
-                    charged,
-                ]
-            ),
-            link=locked.get_absolute_url(),
-        )
+        with recipient_locale(locked.shopper):
+            notify(
+                user=locked.shopper,
+                event=Event.PHOTO_REQUEST,
+                title=_("We will take the photos you asked for: “%(product)s”") % {"product": locked.product_title},
+                body="\n\n".join(
+                    [
+                        _(
+                            "Our inspectors answer by %(due)s, and your decision deadline is paused until then: "
+                            "the time you wait is added to it."
+                        )
+                        % {"due": format_when(request.due_at)},
+                        _("¥%(fee)s was charged from your balance; it is refunded if we do not answer in time.")
+                        % values
+                        if request.fee
+                        else _("Your first request is free."),
+                    ]
+                ),
+                link=locked.get_absolute_url(),
+            )
     return locked, request, True
 
 
@@ -768,25 +779,28 @@ def photo_request_answer(*, photo_request: PhotoRequest, by: "User", note: str =
         locked.answer_note = " ".join((note or "").split())
         locked.save(update_fields=["status", "answered_at", "answered_by", "answer_note"])
         moved = order_resume_decision(locked=order)
-        added = _("%(photos)s and %(measurements)s were added to QC round %(round)s.") % {
-            "photos": ngettext("%(n)d new photo", "%(n)d new photos", photos) % {"n": photos},
-            "measurements": ngettext("%(n)d measurement", "%(n)d measurements", measurements) % {"n": measurements},
-            "round": locked.inspection.round_number,
-        }
-        deadline = _deadline_sentence(order, moved)
-        order_record_event(
-            locked=order,
-            name="photo_request_answered",
-            by=by,
-            note=" ".join(part for part in (_("Your photo request was answered."), added, deadline) if part),
-        )
-        notify(
-            user=order.shopper,
-            event=Event.PHOTO_REQUEST,
-            title=_("New photos of “%(product)s”") % {"product": order.product_title},
-            body="\n\n".join(part for part in (added, locked.answer_note, deadline) if part),
-            link=f"{order.get_absolute_url()}#qc-round-{locked.inspection_id}",
-        )
+        # The shopper reads the timeline line and the notice: both in their language, not staff's.
+        with recipient_locale(order.shopper):
+            added = _("%(photos)s and %(measurements)s were added to QC round %(round)s.") % {
+                "photos": ngettext("%(n)d new photo", "%(n)d new photos", photos) % {"n": photos},
+                "measurements": ngettext("%(n)d measurement", "%(n)d measurements", measurements)
+                % {"n": measurements},
+                "round": locked.inspection.round_number,
+            }
+            deadline = _deadline_sentence(order, moved)
+            order_record_event(
+                locked=order,
+                name="photo_request_answered",
+                by=by,
+                note=" ".join(part for part in (_("Your photo request was answered."), added, deadline) if part),
+            )
+            notify(
+                user=order.shopper,
+                event=Event.PHOTO_REQUEST,
+                title=_("New photos of “%(product)s”") % {"product": order.product_title},
+                body="\n\n".join(part for part in (added, locked.answer_note, deadline) if part),
+                link=f"{order.get_absolute_url()}#qc-round-{locked.inspection_id}",
+            )
     locked.order = order
     return locked
 
@@ -818,30 +832,32 @@ def photo_request_expire(*, photo_request_id: int) -> bool:
                 order_id=order.pk,
                 reverses=posted_transaction(key=f"photo-fee:{locked.pk}"),
             )
-            refunded = _("¥%(fee)s is back on your balance.") % {"fee": locked.fee}
+            with recipient_locale(order.shopper):
+                refunded = _("¥%(fee)s is back on your balance.") % {"fee": locked.fee}
         moved = order_resume_decision(locked=order)
-        sorry = _("We could not take the photos you asked for in time.")
-        deadline = _deadline_sentence(order, moved)
-        order_record_event(
-            locked=order,
-            name="photo_request_expired",
-            by=None,
-            note=" ".join(part for part in (sorry, refunded, deadline) if part),
-        )
-        notify(
-            user=order.shopper,
-            event=Event.PHOTO_REQUEST,
-            title=_("Your photo request for “%(product)s” was not answered in time")
-            % {"product": order.product_title},
-            body="\n\n".join(
-                part
-                for part in (
-                    " ".join(part for part in (sorry, refunded) if part),
-                    deadline,
-                    _("It does not use up your free request: you may ask again."),
-                )
-                if part
-            ),
-            link=order.get_absolute_url(),
-        )
+        with recipient_locale(order.shopper):  # a job: no request language to inherit
+            sorry = _("We could not take the photos you asked for in time.")
+            deadline = _deadline_sentence(order, moved)
+            order_record_event(
+                locked=order,
+                name="photo_request_expired",
+                by=None,
+                note=" ".join(part for part in (sorry, refunded, deadline) if part),
+            )
+            notify(
+                user=order.shopper,
+                event=Event.PHOTO_REQUEST,
+                title=_("Your photo request for “%(product)s” was not answered in time")
+                % {"product": order.product_title},
+                body="\n\n".join(
+                    part
+                    for part in (
+                        " ".join(part for part in (sorry, refunded) if part),
+                        deadline,
+                        _("It does not use up your free request: you may ask again."),
+                    )
+                    if part
+                ),
+                link=order.get_absolute_url(),
+            )
     return True

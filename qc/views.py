@@ -6,15 +6,14 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.cache import get_conditional_response
-from django.utils.formats import date_format
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from storages.backends.s3 import S3Storage
 
 from common.errors import ActionRefused
+from common.locale import format_when
 from orders.pages import order_form_unreadable, order_refused
 from orders.selectors import order_for_shopper
 
@@ -112,7 +111,7 @@ def order_photo_request(request, number: str):
         )
     except ActionRefused as error:
         return order_refused(request, number=number, error=error)
-    due = date_format(timezone.localtime(photo_request.due_at), "DATETIME_FORMAT")
+    due = format_when(photo_request.due_at)
     messages.success(
         request,
         _("Request sent. Our inspectors answer by %(due)s; your decision deadline is paused until then.")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.locale import recipient_locale
 from ledger.models import ZERO, Account, LedgerTransaction, money
 from ledger.selectors import order_refundable
 from ledger.services import ledger_post, ledger_reverse, platform_account, wallet_for
@@ -77,15 +78,12 @@ def order_request_refund(
             raise OrderActionError(
                 _("Nothing would come back: the return fee is more than the refund. Keep the item.")
             )
-        orders.order_apply_transition(
-            locked=locked,
-            name="request_refund",
-            by=by,
-            extra_body=_("You will get back ¥%(amount)s when the seller refunds.") % {"amount": quote.total},
-            details=_receipt(
+        with recipient_locale(locked.shopper):
+            body = _("You will get back ¥%(amount)s when the seller refunds.") % {"amount": quote.total}
+            details = _receipt(
                 quote, [], {"label": _("You will get back when the seller refunds"), "text": _yuan(quote.total)}
-            ),
-        )
+            )
+        orders.order_apply_transition(locked=locked, name="request_refund", by=by, extra_body=body, details=details)
         request = ReturnRequest.objects.create(
             order=locked,
             round=_next_round(locked),
@@ -115,22 +113,20 @@ def order_request_exchange(
         orders.order_check_transition(order=locked, name="request_exchange", by=by)
         quote = order_quote_exchange(order=locked, new_unit_price=new_unit_price)
         _check_quote(quote, expected_total)
-        if quote.to_pay:
-            settled = _("¥%(amount)s was paid from your balance.") % {"amount": quote.to_pay}
-            last: Fact = {"label": _("Paid from your balance"), "text": _yuan(quote.to_pay)}
-        elif quote.to_credit:
-            settled = _("You will get back ¥%(amount)s when the replacement ships.") % {"amount": quote.to_credit}
-            last = {"label": _("You will get back when the replacement ships"), "text": _yuan(quote.to_credit)}
-        else:
-            settled = _("There is nothing to pay.")
-            last = {"label": _("To pay"), "text": _yuan(ZERO)}
+        with recipient_locale(locked.shopper):
+            if quote.to_pay:
+                settled = _("¥%(amount)s was paid from your balance.") % {"amount": quote.to_pay}
+                last: Fact = {"label": _("Paid from your balance"), "text": _yuan(quote.to_pay)}
+            elif quote.to_credit:
+                settled = _("You will get back ¥%(amount)s when the replacement ships.") % {"amount": quote.to_credit}
+                last = {"label": _("You will get back when the replacement ships"), "text": _yuan(quote.to_credit)}
+            else:
+                settled = _("There is nothing to pay.")
+                last = {"label": _("To pay"), "text": _yuan(ZERO)}
+            note = _("Exchange for: %(option)s") % {"option": new_option.strip()}
+            details = _receipt(quote, [{"label": _("New option"), "text": new_option.strip()}], last)
         orders.order_apply_transition(
-            locked=locked,
-            name="request_exchange",
-            by=by,
-            note=_("Exchange for: %(option)s") % {"option": new_option.strip()},
-            extra_body=settled,
-            details=_receipt(quote, [{"label": _("New option"), "text": new_option.strip()}], last),
+            locked=locked, name="request_exchange", by=by, note=note, extra_body=settled, details=details
         )
         request = ReturnRequest.objects.create(
             order=locked,
@@ -256,19 +252,21 @@ def _credit_refund(
     return txn
 
 
-def _credited(txn: LedgerTransaction | None) -> tuple[str, Details]:
-    """What the shopper's notice says of a credit to their balance, in words and as facts."""
+def _credited(txn: LedgerTransaction | None, shopper: "User") -> tuple[str, Details]:
+    """What the shopper's notice says of a credit to their balance, in words and as facts, in
+    the shopper's language."""
     credited = txn.entries.filter(account__kind=Account.Kind.WALLET).first() if txn is not None else None
     if credited is None:
         return "", {}
-    body = _("¥%(amount)s was credited; your balance is now ¥%(balance)s.") % {
-        "amount": credited.amount,
-        "balance": credited.balance_after,
-    }
-    facts: list[Fact] = [
-        {"label": _("Credited to your balance"), "text": _yuan(credited.amount)},
-        {"label": _("Your balance now"), "text": _yuan(credited.balance_after)},
-    ]
+    with recipient_locale(shopper):
+        body = _("¥%(amount)s was credited; your balance is now ¥%(balance)s.") % {
+            "amount": credited.amount,
+            "balance": credited.balance_after,
+        }
+        facts: list[Fact] = [
+            {"label": _("Credited to your balance"), "text": _yuan(credited.amount)},
+            {"label": _("Your balance now"), "text": _yuan(credited.balance_after)},
+        ]
     return body, {"facts": facts}
 
 
@@ -294,7 +292,7 @@ def _resolve_with_credit(
         txn = _credit_refund(
             locked=locked, credit=credit, by=by, source=source, kind=kind, key=f"{kind}:{locked.pk}:{request.round}"
         )
-        body, details = _credited(txn)
+        body, details = _credited(txn, locked.shopper)
         orders.order_apply_transition(locked=locked, name=name, by=by, note=note, extra_body=body, details=details)
         request.resolved_at, request.outcome = timezone.now(), outcome
         request.save(update_fields=["quote", "resolved_at", "outcome"])
@@ -383,7 +381,7 @@ def exchange_replacement_shipped(
         )
         locked.option_text = request.new_option
         locked.unit_price = settlement.price
-        body, details = _credited(txn)
+        body, details = _credited(txn, locked.shopper)
         orders.order_apply_transition(
             locked=locked, name="replacement_shipped", by=by, args=(tracking,), extra_body=body, details=details
         )
@@ -432,7 +430,7 @@ def refusal_restock(
         paid = exchange_payment(order=locked, request=request)
         if paid is not None:
             reversal, _created = ledger_reverse(txn=paid, by=by, reason=_("The seller refused the exchange."))
-            body, details = _credited(reversal)
+            body, details = _credited(reversal, locked.shopper)
         orders.order_apply_transition(
             locked=locked, name="restock", by=by, note=note, extra_body=body, details=details
         )
@@ -525,10 +523,11 @@ def discount_counter(
     with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_discount(locked, "counter_discount", by)
         amount = _checked_discount(locked, amount, asked=request.asked_amount)
-        offer = _("The seller offers ¥%(amount)s back instead of the ¥%(asked)s you asked.") % {
-            "amount": amount,
-            "asked": request.asked_amount,
-        }
+        with recipient_locale(locked.shopper):
+            offer = _("The seller offers ¥%(amount)s back instead of the ¥%(asked)s you asked.") % {
+                "amount": amount,
+                "asked": request.asked_amount,
+            }
         orders.order_apply_transition(locked=locked, name="counter_discount", by=by, note=offer, extra_body=offer)
         request.status, request.counter_amount = DiscountRequest.Status.COUNTERED, amount
         request.seller_answered_at = timezone.now()
@@ -545,15 +544,10 @@ def _kept_at_discount(
         if expected_amount is not None and money(expected_amount) != amount:
             raise QuoteChanged()
         txn = _credit_discount(locked=locked, request=request, amount=amount, by=by)
-        body, details = _credited(txn)
-        orders.order_apply_transition(
-            locked=locked,
-            name=name,
-            by=by,
-            note=_("Kept at a discount: ¥%(amount)s of the price refunded to the balance.") % {"amount": amount},
-            extra_body=body,
-            details=details,
-        )
+        body, details = _credited(txn, locked.shopper)
+        with recipient_locale(locked.shopper):
+            note = _("Kept at a discount: ¥%(amount)s of the price refunded to the balance.") % {"amount": amount}
+        orders.order_apply_transition(locked=locked, name=name, by=by, note=note, extra_body=body, details=details)
         now = timezone.now()
         request.status, request.credited_amount, request.resolved_at = DiscountRequest.Status.ACCEPTED, amount, now
         request.seller_answered_at = request.seller_answered_at or now
@@ -595,12 +589,9 @@ def discount_refuse(
         raise OrderActionError(_("Say what the seller answered."))
     with orders.order_locked(order, expected_status=expected_status, by=by) as locked:
         request = _open_discount(locked, "refuse_discount", by)
-        orders.order_apply_transition(
-            locked=locked,
-            name="refuse_discount",
-            by=by,
-            note=_("The seller refused the discount: “%(answer)s”") % {"answer": note},
-        )
+        with recipient_locale(locked.shopper):
+            answer = _("The seller refused the discount: “%(answer)s”") % {"answer": note}
+        orders.order_apply_transition(locked=locked, name="refuse_discount", by=by, note=answer)
         now = timezone.now()
         request.status, request.seller_response = DiscountRequest.Status.REFUSED, note
         request.seller_answered_at = request.resolved_at = now

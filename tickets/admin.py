@@ -5,12 +5,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import ExpectedStatusForm
+from common.locale import format_when
 from common.pages import PageSection, render_sections
 
 from . import selectors, services
@@ -104,7 +104,7 @@ class BaseTicketAdmin(admin.ModelAdmin):
     def first_response(self, obj: Ticket):
         if obj.first_responded_at:
             return gettext("Answered")
-        due = date_format(timezone.localtime(obj.first_response_due), "SHORT_DATETIME_FORMAT")
+        due = format_when(obj.first_response_due)
         if obj.is_overdue:
             return format_html('<strong class="desk-overdue">{} · {}</strong>', gettext("Overdue"), due)
         if obj.is_active:

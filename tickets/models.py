@@ -335,6 +335,6 @@ class CannedReply(models.Model):
 
     def render(self, ticket: Ticket) -> str:
         order_number = ticket.order.number if ticket.order_id else ""
-        return self.body.replace(PLACEHOLDER_SHOPPER_NAME, ticket.shopper.display_name).replace(
+        return self.body.replace(PLACEHOLDER_SHOPPER_NAME, ticket.shopper.greeting_name).replace(
             PLACEHOLDER_ORDER_NUMBER, order_number
         )

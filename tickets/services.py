@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from common import fsm
 from common.errors import ActionRefused
 from common.files import delete_stored_files
+from common.locale import recipient_locale
 from notifications.models import Event, Fact
 from notifications.services import notify
 from orders.models import Order
@@ -154,19 +155,20 @@ def _notify_shopper(ticket: Ticket, title: str, body: str) -> None:
 
 def _confirm_opened(ticket: Ticket) -> None:
     """The shopper's receipt of a new ticket, written with it (a form sent twice opens one)."""
-    facts: list[Fact] = [
-        {"label": _("Ticket number"), "text": ticket.number},
-        {"label": _("Subject"), "text": ticket.subject},
-        {"label": _("We aim to answer by"), "at": ticket.first_response_due.isoformat()},
-    ]
-    notify(
-        user=ticket.shopper,
-        event=Event.TICKET_OPENED,
-        title=_("We received your ticket %(number)s") % {"number": ticket.number},
-        body=_("Our support team will answer on the ticket's page; we will tell you as soon as they reply."),
-        link=ticket.get_absolute_url(),
-        details={"facts": facts},
-    )
+    with recipient_locale(ticket.shopper):
+        facts: list[Fact] = [
+            {"label": _("Ticket number"), "text": ticket.number},
+            {"label": _("Subject"), "text": ticket.subject},
+            {"label": _("We aim to answer by"), "at": ticket.first_response_due.isoformat()},
+        ]
+        notify(
+            user=ticket.shopper,
+            event=Event.TICKET_OPENED,
+            title=_("We received your ticket %(number)s") % {"number": ticket.number},
+            body=_("Our support team will answer on the ticket's page; we will tell you as soon as they reply."),
+            link=ticket.get_absolute_url(),
+            details={"facts": facts},
+        )
 
 
 # --- Shopper actions ------------------------------------------------------------------------
@@ -277,17 +279,18 @@ def ticket_reply(
             )
             _store_files(message, files, stored)
             if not by_shopper and not internal:
-                parts = [body] if body else []
-                if files:
-                    parts.append(
-                        ngettext("%(count)d file attached.", "%(count)d files attached.", len(files))
-                        % {"count": len(files)}
+                with recipient_locale(locked.shopper):
+                    parts = [body] if body else []
+                    if files:
+                        parts.append(
+                            ngettext("%(count)d file attached.", "%(count)d files attached.", len(files))
+                            % {"count": len(files)}
+                        )
+                    _notify_shopper(
+                        locked,
+                        _("Support replied to your ticket %(number)s") % {"number": locked.number},
+                        "\n\n".join(parts),
                     )
-                _notify_shopper(
-                    locked,
-                    _("Support replied to your ticket %(number)s") % {"number": locked.number},
-                    "\n\n".join(parts),
-                )
     except IntegrityError:
         delete_stored_files(stored)
         existing = _existing_message(by, client_key)
@@ -305,15 +308,16 @@ def ticket_resolve(*, ticket: Ticket, by: "User", expected_status: str | None = 
     with ticket_locked(ticket) as locked:
         _transition(locked, "resolve", by=by, args=(timezone.now(),), expected_status=expected_status)
         if by.pk != locked.shopper_id:
-            _notify_shopper(
-                locked,
-                _("Your ticket %(number)s is resolved") % {"number": locked.number},
-                _(
-                    "We marked your ticket resolved. Reply within %(days)d days if you still need help; "
-                    "after that it closes."
+            with recipient_locale(locked.shopper):
+                _notify_shopper(
+                    locked,
+                    _("Your ticket %(number)s is resolved") % {"number": locked.number},
+                    _(
+                        "We marked your ticket resolved. Reply within %(days)d days if you still need help; "
+                        "after that it closes."
+                    )
+                    % {"days": settings.TICKET_AUTOCLOSE_DAYS},
                 )
-                % {"days": settings.TICKET_AUTOCLOSE_DAYS},
-            )
     return locked
 
 

@@ -15,12 +15,18 @@ from tests.factories import PASSWORD, UserFactory
 def test_signup_creates_a_shopper_and_logs_them_in(client):
     response = client.post(
         reverse("signup"),
-        {"email": "New.Shopper@Example.com", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
+        {
+            "display_name": "  Li   Wei ",
+            "email": "New.Shopper@Example.com",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
         follow=True,
     )
 
     user = User.objects.get()
     assert user.email == "new.shopper@example.com"
+    assert user.display_name == "Li Wei"
     assert not user.is_staff
     assert response.context["user"] == user
     assert response.request["PATH_INFO"] == reverse("orders:list")
@@ -30,7 +36,12 @@ def test_signup_creates_a_shopper_and_logs_them_in(client):
 def test_signup_with_a_taken_email_is_a_form_error(client, shopper):
     response = client.post(
         reverse("signup"),
-        {"email": "SHOPPER@example.com", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
+        {
+            "display_name": "Shopper",
+            "email": "SHOPPER@example.com",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
     )
 
     assert response.status_code == 200

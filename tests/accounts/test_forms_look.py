@@ -18,6 +18,7 @@ FORM_PAGES = [
     "orders:new",
     "tickets:new",
     "notifications:preferences",
+    "account_settings",
 ]
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 from django.test import TestCase, override_settings
 
+from accounts.models import User
 from cssbuy_qc.celery import app as celery_app
 from demo.builders import DEMO_PASSWORD, seed_demo
 from ledger.models import LedgerTransaction
@@ -89,6 +90,15 @@ def test_every_demo_login_in_the_readme_works(demo, client, email, landing):
     )
     assert response.redirect_chain[-1][0] == landing
     assert response.status_code == 200
+
+
+def test_demo_staff_speak_chinese_and_shoppers_english_and_everyone_has_a_name(demo):
+    people = {user.email: user for user in User.objects.all()}
+    for email in ("inspector@example.com", "support@example.com", "admin@example.com"):
+        assert people[email].language == "zh-hans" and people[email].display_name, email
+    for email in ("shopper@example.com", "shopper2@example.com"):
+        assert people[email].language == "en" and people[email].display_name, email
+    assert people["support@example.com"].display_name == "李伟"
 
 
 def test_every_page_of_the_demo_shopper_renders(demo, client):

@@ -13,8 +13,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from common.locale import format_when
 from cssbuy_qc.celery import app as celery_app
 from notifications import services
 from notifications.models import Event, Notification
@@ -120,8 +120,8 @@ def test_the_qc_failed_email_embeds_the_defect_photos_and_lists_the_defects_and_
     # The defects and the deadline, in both parts.
     assert "Defects found" in html and "Open seam #0 (photo 1)" in html and "Open seam #1 (photo 2)" in html
     assert "- Damage (Major): Open seam #0 (photo 1)" in text
-    deadline = timezone.localtime(Order.objects.get(pk=order.pk).decision_deadline)
-    shown = f"{date_format(deadline, 'DATETIME_FORMAT')} ({deadline:%Z})"
+    shown = format_when(Order.objects.get(pk=order.pk).decision_deadline)  # China time, named: "… CST"
+    assert shown.endswith(" CST")
     assert "Decide by" in html and shown in html
     assert f"Decide by: {shown}" in text
     assert "Choose what to do" in html and f"Choose what to do: http://testserver/orders/{order.number}/" in text
@@ -297,6 +297,6 @@ def test_a_moment_is_shown_in_the_time_zone_the_email_is_rendered_in(shopper):
     with timezone.override(ZoneInfo("Europe/Paris")):
         in_paris = services.notification_render_email(notification=notification)
 
-    assert "Decide by: Dec. 7, 2026, 2:30 p.m. (CST)" in in_shanghai.text
-    assert "Decide by: Dec. 7, 2026, 7:30 a.m. (CET)" in in_paris.text
-    assert "Dec. 7, 2026, 7:30 a.m. (CET)</td>" in in_paris.html
+    assert "Decide by: 7 Dec 2026, 14:30 CST" in in_shanghai.text
+    assert "Decide by: 7 Dec 2026, 07:30 CET" in in_paris.text
+    assert "7 Dec 2026, 07:30 CET</td>" in in_paris.html

@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from common.locale import format_day
 from ledger.selectors import ledger_violations
 from orders import services as orders
 from orders.models import Order
@@ -347,7 +347,7 @@ def test_every_amount_on_the_order_page_says_what_happened_to_it(name, shopper_c
 
     text = page_text(shopper_client.get(reverse("orders:detail", args=[order.number])))
 
-    today = date_format(timezone.localtime(), "DATE_FORMAT")
+    today = format_day(timezone.now())  # the site's one way of writing a day: "2 Dec 2026"
     for sentence in case.says:
         assert sentence.format(today=today) in text, sentence
     for wrong in case.never:
