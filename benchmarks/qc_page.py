@@ -172,12 +172,29 @@ def wrk(port: int, path: str, *, cookie: str, seconds: int, connections: int) ->
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
+def _profile(client, path: str, views: int) -> None:
+    import cProfile
+    import pstats
+    import time
+
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(views):
+        client.get(path)
+    profiler.disable()
+    print(f"{(time.perf_counter() - started) / views * 1000:.1f} ms per view (profiled)")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--profile", type=int, metavar="N", help="cProfile N views of the QC page instead of wrk")
     args = parser.parse_args()
 
     server = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/qcbench"
@@ -215,6 +232,9 @@ def main() -> None:
         anonymous = Client().get(thumbs[0]).status_code if thumbs else None
         from django.db import connections
 
+        if args.profile:
+            _profile(client, qc_path, args.profile)
+            return
         connections.close_all()
 
         print(f"QC page {qc_path}: {len(thumbs)} thumbnails; anchor {anchor_path}")
