@@ -131,16 +131,34 @@ def _fragment_key(inspection: Inspection, expires: int) -> str:
     return f"qc:round:{inspection.pk}:{inspection.evidence_version}:{completed}:{get_language()}:{zone}:{expires}"
 
 
-def completed_rounds_html(*, order: Order) -> list[str]:
+@dataclass(frozen=True)
+class RenderedRounds:
+    """An order's completed rounds as the shopper's page shows them, newest first."""
+
+    rounds: tuple[Inspection, ...]
+    html: tuple[str, ...]  # each round's fragment, safe to insert
+    has_ready_photos: bool  # a photo the shopper sees, with its renditions made
+
+
+# Where an Order instance keeps them (by language and time zone) for the page's other sections.
+_RENDERED = "_qc_rendered_rounds"
+
+
+def completed_rounds_html(*, order: Order) -> RenderedRounds:
     """The order's completed QC rounds, newest first, each rendered as the shopper's page shows
     it. A round's fragment is kept in the cache until its thumbnails' addresses are about to
     change (one SIGNED_FILE_URL_STEP at most), under a key that every change to its evidence
     moves on (Inspection.evidence_version). One query and one cache read when every fragment is
     cached; three more queries for the rounds that are not, whatever their numbers of photos,
-    defects and measurements."""
+    defects and measurements. Kept on `order` for the page's other sections (the photo request
+    panel's latest round, the listing section's "are there photos to compare")."""
+    shown_as = (get_language(), timezone.get_current_timezone_name())
+    kept = order.__dict__.setdefault(_RENDERED, {})
+    if shown_as in kept:
+        return kept[shown_as]
     now = time.time()
     expires = signed_url_expiry(now)
-    rounds = list(
+    rounds = tuple(
         Inspection.objects.filter(order=order).exclude(result=Inspection.Result.PENDING).order_by("-round_number")
     )
     keys = {inspection.pk: _fragment_key(inspection, expires) for inspection in rounds}
@@ -148,23 +166,34 @@ def completed_rounds_html(*, order: Order) -> list[str]:
     missing = [inspection for inspection in rounds if keys[inspection.pk] not in cached]
     if missing:
         prefetch_related_objects(missing, *_EVIDENCE)
-        rendered = {
-            keys[inspection.pk]: render_to_string(
-                "qc/components/round.html",
-                {"qc_round": _round_view(inspection, expires=expires), "heading_level": 3},
-            )
-            for inspection in missing
-        }
+        rendered = {}
+        for inspection in missing:
+            view = _round_view(inspection, expires=expires)
+            html = render_to_string("qc/components/round.html", {"qc_round": view, "heading_level": 3})
+            rendered[keys[inspection.pk]] = (html, any(shown.photo.is_ready for shown in view.photos))
         # Gone before the step ends, when pages start carrying the next addresses.
         cache.set_many(rendered, timeout=max(int(expires - settings.SIGNED_FILE_URL_SECONDS - now), 1))
         cached.update(rendered)
-    return [mark_safe(cached[keys[inspection.pk]]) for inspection in rounds]  # noqa: S308 (our own rendering)
+    fragments = [cached[keys[inspection.pk]] for inspection in rounds]
+    result = RenderedRounds(
+        rounds=rounds,
+        html=tuple(mark_safe(html) for html, _ready in fragments),  # noqa: S308 - our own rendering
+        has_ready_photos=any(ready for _html, ready in fragments),
+    )
+    kept[shown_as] = result
+    return result
+
+
+def _rounds_read(order: Order) -> RenderedRounds | None:
+    """The rounds `completed_rounds_html` read for this order object, in this language and time
+    zone, if it did."""
+    return order.__dict__.get(_RENDERED, {}).get((get_language(), timezone.get_current_timezone_name()))
 
 
 def order_qc_section(*, order: Order, user: "User") -> PageSection:
     """The order page's QC section: every completed round with its evidence, from the cache
     when it has it (one query then; `completed_rounds_html`)."""
-    return PageSection("qc/components/rounds.html", {"rounds": completed_rounds_html(order=order)})
+    return PageSection("qc/components/rounds.html", {"rounds": completed_rounds_html(order=order).html})
 
 
 def order_card_photos(*, orders: Sequence[Order]) -> dict[int, Picture]:
@@ -274,7 +303,11 @@ def order_photo_request_section(*, order: Order, user: "User") -> PageSection | 
     asking_open = order.status in (Order.Status.QC_FAILED, Order.Status.STORED) and order.decision_window_open()
     latest = None
     if asking_open and not any(request.is_open for request in requests):
-        latest = order.inspections.exclude(result=Inspection.Result.PENDING).order_by("-round_number").first()
+        read = _rounds_read(order)  # by the QC section, on the order page: their first is the latest
+        if read is not None:
+            latest = next(iter(read.rounds), None)
+        else:
+            latest = order.inspections.exclude(result=Inspection.Result.PENDING).order_by("-round_number").first()
     if latest is None and not requests:
         return None
     context = {
@@ -388,9 +421,13 @@ def order_listing_section(*, order: Order, user: "User") -> PageSection:
     """The order page's listing images: thumbnails, a way to add screenshots, and the way to
     compare them with the QC photos once there are both (two queries)."""
     listing = listing_images_for_order(order=order)
-    has_photos = QCPhoto.objects.filter(
-        inspection__order=order, renditions_at__isnull=False, inspection__completed_at__isnull=False
-    ).exists()
+    read = _rounds_read(order)  # by the QC section, on the order page
+    if read is not None:
+        has_photos = read.has_ready_photos
+    else:
+        has_photos = QCPhoto.objects.filter(
+            inspection__order=order, renditions_at__isnull=False, inspection__completed_at__isnull=False
+        ).exists()
     shoppers = sum(1 for image in listing if image.source == ListingImage.Source.SHOPPER)
     return PageSection(
         "qc/listing_section.html",

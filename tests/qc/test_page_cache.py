@@ -145,19 +145,19 @@ def test_what_was_added_to_a_request_that_expired_is_shown_once_it_expired(shopp
 def test_each_language_gets_its_own_fragment(shopper_client, failed):
     _english, _queries = page(shopper_client, failed)
     with CaptureQueriesContext(connection) as english_again:
-        selectors.completed_rounds_html(order=failed)
+        selectors.completed_rounds_html(order=Order.objects.get(pk=failed.pk))
     with translation.override("zh-hans"), CaptureQueriesContext(connection) as chinese:
-        selectors.completed_rounds_html(order=failed)
+        selectors.completed_rounds_html(order=Order.objects.get(pk=failed.pk))
 
-    assert len(english_again) == 1  # the rounds; their fragments come from the cache
-    assert len(chinese) == 4  # rendered again in Chinese: the photos, defects and measurements read
+    assert len(english_again) == 2  # the order and its rounds; their fragments come from the cache
+    assert len(chinese) == 5  # rendered again in Chinese: the photos, defects and measurements read
 
 
 def test_each_time_zone_gets_its_own_fragment_with_its_own_times(failed):
     with timezone.override("Asia/Shanghai"):
-        shanghai = selectors.completed_rounds_html(order=failed)[0]
+        shanghai = selectors.completed_rounds_html(order=failed).html[0]
     with timezone.override("Europe/London"):
-        london = selectors.completed_rounds_html(order=failed)[0]
+        london = selectors.completed_rounds_html(order=failed).html[0]
 
     def shown_time(html: str) -> str:
         return re.search(r'<time class="muted" datetime="([^"]+)"', html).group(1)
