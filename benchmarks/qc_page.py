@@ -18,8 +18,11 @@ mounts: @login_required, 20 of the shopper's orders and their count, a bare temp
 
 Each round runs `wrk -t2 -c<connections> -d<seconds>s` with the shopper's session cookie against
 both pages, the order alternating from round to round. Printed: requests/s of each page per
-round, the ratio (QC page / anchor) as median with min-max, the queries of one view of each
-(first view after the cache was emptied, then a repeat view), and what the thumbnails cost.
+round, the ratio (QC page / anchor) as median with min-max, the CPU each request cost the server
+(gunicorn's processes and their PostgreSQL backends, read from /proc: a busy neighbour changes it
+far less than the rates, and when the server is CPU-bound the inverse ratio of these costs is the
+ratio of the rates on an idle machine), the queries of one view of each (first view after the
+cache was emptied, then a repeat view), and what the thumbnails cost.
 Never runs in the test suite.
 """
 
@@ -160,7 +163,49 @@ def _queries(client, path: str) -> int:
     return len(queries)
 
 
-def wrk(port: int, path: str, *, cookie: str, seconds: int, connections: int) -> float:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def server_cpu(port: int, database: str) -> dict[int, float]:
+    """CPU seconds used so far by the gunicorn processes on `port` and by the PostgreSQL server
+    processes of `database` (when the server runs on this machine), by process id."""
+    import psycopg
+
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    words = cmdline.read()
+            except OSError:
+                continue
+            if b"gunicorn" in words and f"127.0.0.1:{port}".encode() in words:
+                pids.append(int(entry))
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'"
+            " AND pid <> pg_backend_pid()",
+            [database],
+        ).fetchall()
+    pids += [pid for (pid,) in rows]
+    return {pid: _process_cpu(pid) for pid in pids}
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def wrk(port: int, path: str, *, cookie: str, seconds: int, connections: int) -> tuple[float, int]:
+    """Requests per second and requests made."""
     out = subprocess.run(
         [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"],
         capture_output=True,
@@ -169,7 +214,8 @@ def wrk(port: int, path: str, *, cookie: str, seconds: int, connections: int) ->
     ).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         sys.exit(f"wrk saw errors on {path}:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return rate, int(re.search(r"(\d+) requests in", out).group(1))
 
 
 def _profile(client, path: str, views: int) -> None:
@@ -245,16 +291,19 @@ def main() -> None:
                 assert status == 200, (path, status)
                 wrk(port, path, cookie=cookie, seconds=2, connections=args.connections)  # warm-up
             rates: dict[str, list[float]] = {qc_path: [], anchor_path: []}
+            cpu_ms: dict[str, list[float]] = {qc_path: [], anchor_path: []}  # gunicorn + PostgreSQL
             load = os.getloadavg()[0]
             for round_number in range(args.rounds):
                 order_of_pages = [qc_path, anchor_path] if round_number % 2 == 0 else [anchor_path, qc_path]
                 for path in order_of_pages:
-                    rates[path].append(
-                        wrk(port, path, cookie=cookie, seconds=args.seconds, connections=args.connections)
-                    )
+                    before = server_cpu(port, name)
+                    rate, requests = wrk(port, path, cookie=cookie, seconds=args.seconds, connections=args.connections)
+                    rates[path].append(rate)
+                    cpu_ms[path].append(cpu_used(before, server_cpu(port, name)) / requests * 1000)
                 print(
-                    f"round {round_number + 1}: QC page {rates[qc_path][-1]:8.1f} req/s, "
-                    f"anchor {rates[anchor_path][-1]:8.1f} req/s, "
+                    f"round {round_number + 1}: QC page {rates[qc_path][-1]:8.1f} req/s "
+                    f"({cpu_ms[qc_path][-1]:.2f} ms CPU each), anchor {rates[anchor_path][-1]:8.1f} req/s "
+                    f"({cpu_ms[anchor_path][-1]:.2f} ms CPU each), "
                     f"ratio {rates[qc_path][-1] / rates[anchor_path][-1]:.3f}"
                 )
         ratios = [qc / anchor for qc, anchor in zip(rates[qc_path], rates[anchor_path], strict=True)]
@@ -263,6 +312,13 @@ def main() -> None:
         print(f"  QC page: median {statistics.median(rates[qc_path]):.1f} req/s")
         print(f"  anchor:  median {statistics.median(rates[anchor_path]):.1f} req/s")
         print(f"  ratio:   median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})")
+        cpu_ratios = [anchor / qc for qc, anchor in zip(cpu_ms[qc_path], cpu_ms[anchor_path], strict=True)]
+        print(
+            "  CPU per request (gunicorn + its PostgreSQL processes): "
+            f"QC page {statistics.median(cpu_ms[qc_path]):.2f} ms,"
+            f" anchor {statistics.median(cpu_ms[anchor_path]):.2f} ms; anchor/QC {statistics.median(cpu_ratios):.3f}"
+            f" (min {min(cpu_ratios):.3f}, max {max(cpu_ratios):.3f}): the ratio of the rates on an idle machine"
+        )
         print(f"Queries per view, first (empty cache) / repeat: QC page {cold[qc_path]} / {warm[qc_path]}, ", end="")
         print(f"anchor {cold[anchor_path]} / {warm[anchor_path]}")
         if thumbs:
