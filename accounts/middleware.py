@@ -19,6 +19,14 @@ class UserLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        timezone.deactivate()  # the site's zone until process_view knows whose request it is
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        # A view that answers without knowing who asks (a signed file address) must not pay for
+        # the session and user queries that looking at request.user costs.
+        if getattr(view_func, "reads_no_user", False):
+            return
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             language = user_language(user)
@@ -26,6 +34,3 @@ class UserLocaleMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = translation.get_language()
             timezone.activate(user_time_zone(user))
-        else:
-            timezone.deactivate()
-        return self.get_response(request)

@@ -30,7 +30,11 @@ class ResponseHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        # The view's own choice first: looking the user up costs the session and user queries,
+        # which a view answering without them (a signed file address) must not pay.
+        if "Cache-Control" in response:
+            return response
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+        if user is not None and user.is_authenticated:
             response["Cache-Control"] = "private, no-store"
         return response

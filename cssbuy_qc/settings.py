@@ -397,6 +397,15 @@ QC_PHOTO_MAX_PIXELS = env.int("QC_PHOTO_MAX_PIXELS", default=60_000_000)
 QC_MEASUREMENT_TOLERANCE_PERCENT = env.float("QC_MEASUREMENT_TOLERANCE_PERCENT", default=3.0)
 # Signed storage URLs live at most 5 minutes.
 QC_SIGNED_URL_SECONDS = min(env.int("QC_SIGNED_URL_SECONDS", default=300), 300)
+# The QC page's thumbnails carry signed addresses (common.serving), checked without a session or
+# the database, so 40 thumbnails cost no 40 permission checks. They live at least this long
+# (longer than anyone reads a page), on steps of SIGNED_FILE_URL_STEP: a cached QC fragment
+# holding them lives at most one step, so it never holds an address about to expire.
+SIGNED_FILE_URL_SECONDS = env.int("SIGNED_FILE_URL_SECONDS", default=3600)
+SIGNED_FILE_URL_STEP = env.int("SIGNED_FILE_URL_STEP", default=600)
+# Behind nginx with an internal location over MEDIA_ROOT (deploy/nginx.conf): the signed
+# addresses answer with X-Accel-Redirect to it, and nginx sends the bytes. Empty: Django does.
+X_ACCEL_REDIRECT_PREFIX = env("X_ACCEL_REDIRECT_PREFIX", default="")
 
 # Photos live on local disk (MEDIA_ROOT, never served directly) unless a bucket is configured:
 # then django-storages S3 with private objects, signed URLs and no overwriting.

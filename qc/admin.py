@@ -550,6 +550,7 @@ class InspectionAdmin(admin.ModelAdmin):
         # Photos last: a defect row saved in the same post may point at a photo deleted in it;
         # saved first, it then loses its box with the photo like every other defect on it.
         super().save_related(request, form, sorted(formsets, key=lambda f: f.model is QCPhoto), change)
+        services.inspection_evidence_changed(inspection_id=form.instance.pk)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not QCPhoto:

@@ -62,6 +62,9 @@ class Inspection(models.Model):
     internal_note = models.TextField(_("internal note"), blank=True, help_text=_("Staff only; never shown."))
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True, editable=False)
+    # Moves on whenever what the shopper's page shows of the round may change (qc.services
+    # bumps it): the page's cached fragment of the round is keyed by it.
+    evidence_version = models.PositiveIntegerField(_("version of what the shopper sees"), default=1, editable=False)
     weight_grams = models.PositiveIntegerField(
         _("parcel weight (g)"),
         null=True,

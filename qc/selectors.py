@@ -6,6 +6,7 @@ defects boxed on it, and each defect with the photo it points at. Nothing is hun
 
 import json
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,13 +14,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.cache import cache
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from common.pages import PageSection, Picture
+from common.serving import signed_file_url, signed_url_expiry
 from common.uploads import ACCEPT
 from ledger.models import ZERO, money
 from orders.models import PERM_VIEW_LISTING, ListingImage, Order
@@ -45,6 +51,9 @@ class PhotoView:
     photo: QCPhoto
     number: int  # 1, 2, ... in the order the round shows its photos
     boxes: tuple[Defect, ...]  # the defects with a highlight box drawn on this photo
+    # The thumbnail's signed address (common.serving), for a viewer the page has checked: the
+    # browser fetches it without a permission check per image. Empty until renditions exist.
+    thumb_src: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,24 +70,37 @@ class RoundView:
     measurements: tuple[Measurement, ...]
 
 
+_EVIDENCE = (
+    Prefetch("photos", QCPhoto.objects.shown().select_related("shot").order_by("position", "id")),
+    Prefetch("defects", Defect.objects.order_by("position", "id")),
+    # Measurements added in answer to a photo request show once the answer is sent.
+    Prefetch("measurements", Measurement.objects.exclude(photo_request__status=PhotoRequest.Status.OPEN)),
+)
+
+
 def _with_evidence(queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
-    return queryset.prefetch_related(
-        Prefetch("photos", QCPhoto.objects.shown().select_related("shot").order_by("position", "id")),
-        Prefetch("defects", Defect.objects.order_by("position", "id")),
-        # Measurements added in answer to a photo request show once the answer is sent.
-        Prefetch("measurements", Measurement.objects.exclude(photo_request__status=PhotoRequest.Status.OPEN)),
-    )
+    return queryset.prefetch_related(*_EVIDENCE)
 
 
-def _round_view(inspection: Inspection) -> RoundView:
-    """The round as its pages show it, from what `_with_evidence` prefetched (no more queries)."""
+def _thumb_src(photo: QCPhoto, expires: int) -> str:
+    if not photo.thumb:
+        return ""
+    return signed_file_url(photo.thumb, pk=photo.pk, expires=expires, view_name="qc:file")
+
+
+def _round_view(inspection: Inspection, *, expires: int | None = None) -> RoundView:
+    """The round as its pages show it, from what `_with_evidence` prefetched (no more queries);
+    thumbnails signed to expire at `expires` (common.serving.signed_url_expiry() if None)."""
+    expires = signed_url_expiry() if expires is None else expires
     defects = list(inspection.defects.all())
     boxed: dict[int, list[Defect]] = {}
     for defect in defects:
         if defect.has_box:
             boxed.setdefault(defect.photo_id, []).append(defect)
     photos = tuple(
-        PhotoView(photo=photo, number=number, boxes=tuple(boxed.get(photo.pk, ())))
+        PhotoView(
+            photo=photo, number=number, boxes=tuple(boxed.get(photo.pk, ())), thumb_src=_thumb_src(photo, expires)
+        )
         for number, photo in enumerate(inspection.photos.all(), start=1)
     )
     by_pk = {view.photo.pk: view for view in photos}
@@ -100,9 +122,78 @@ def inspections_for_shopper(*, order: Order) -> list[RoundView]:
     return [_round_view(inspection) for inspection in _with_evidence(queryset.order_by("-round_number"))]
 
 
+def _fragment_key(inspection: Inspection, expires: int) -> str:
+    """What a round's rendered fragment depends on: the round and its evidence's version (with
+    its completion time: a database restored from a backup starts versions over), the language
+    and time zone it is shown in, and its thumbnails' expiry."""
+    completed = int(inspection.completed_at.timestamp()) if inspection.completed_at else 0
+    zone = timezone.get_current_timezone_name()
+    return f"qc:round:{inspection.pk}:{inspection.evidence_version}:{completed}:{get_language()}:{zone}:{expires}"
+
+
+@dataclass(frozen=True)
+class RenderedRounds:
+    """An order's completed rounds as the shopper's page shows them, newest first."""
+
+    rounds: tuple[Inspection, ...]
+    html: tuple[str, ...]  # each round's fragment, safe to insert
+    has_ready_photos: bool  # a photo the shopper sees, with its renditions made
+
+
+# Where an Order instance keeps them (by language and time zone) for the page's other sections.
+_RENDERED = "_qc_rendered_rounds"
+
+
+def completed_rounds_html(*, order: Order) -> RenderedRounds:
+    """The order's completed QC rounds, newest first, each rendered as the shopper's page shows
+    it. A round's fragment is kept in the cache until its thumbnails' addresses are about to
+    change (one SIGNED_FILE_URL_STEP at most), under a key that every change to its evidence
+    moves on (Inspection.evidence_version). One query and one cache read when every fragment is
+    cached; three more queries for the rounds that are not, whatever their numbers of photos,
+    defects and measurements. Kept on `order` for the page's other sections (the photo request
+    panel's latest round, the listing section's "are there photos to compare")."""
+    shown_as = (get_language(), timezone.get_current_timezone_name())
+    kept = order.__dict__.setdefault(_RENDERED, {})
+    if shown_as in kept:
+        return kept[shown_as]
+    now = time.time()
+    expires = signed_url_expiry(now)
+    rounds = tuple(
+        Inspection.objects.filter(order=order).exclude(result=Inspection.Result.PENDING).order_by("-round_number")
+    )
+    keys = {inspection.pk: _fragment_key(inspection, expires) for inspection in rounds}
+    cached = cache.get_many(keys.values()) if rounds else {}
+    missing = [inspection for inspection in rounds if keys[inspection.pk] not in cached]
+    if missing:
+        prefetch_related_objects(missing, *_EVIDENCE)
+        rendered = {}
+        for inspection in missing:
+            view = _round_view(inspection, expires=expires)
+            html = render_to_string("qc/components/round.html", {"qc_round": view, "heading_level": 3})
+            rendered[keys[inspection.pk]] = (html, any(shown.photo.is_ready for shown in view.photos))
+        # Gone before the step ends, when pages start carrying the next addresses.
+        cache.set_many(rendered, timeout=max(int(expires - settings.SIGNED_FILE_URL_SECONDS - now), 1))
+        cached.update(rendered)
+    fragments = [cached[keys[inspection.pk]] for inspection in rounds]
+    result = RenderedRounds(
+        rounds=rounds,
+        html=tuple(mark_safe(html) for html, _ready in fragments),  # noqa: S308 - our own rendering
+        has_ready_photos=any(ready for _html, ready in fragments),
+    )
+    kept[shown_as] = result
+    return result
+
+
+def _rounds_read(order: Order) -> RenderedRounds | None:
+    """The rounds `completed_rounds_html` read for this order object, in this language and time
+    zone, if it did."""
+    return order.__dict__.get(_RENDERED, {}).get((get_language(), timezone.get_current_timezone_name()))
+
+
 def order_qc_section(*, order: Order, user: "User") -> PageSection:
-    """The order page's QC section: every completed round with its evidence (four queries)."""
-    return PageSection("qc/components/rounds.html", {"rounds": inspections_for_shopper(order=order)})
+    """The order page's QC section: every completed round with its evidence, from the cache
+    when it has it (one query then; `completed_rounds_html`)."""
+    return PageSection("qc/components/rounds.html", {"rounds": completed_rounds_html(order=order).html})
 
 
 def order_card_photos(*, orders: Sequence[Order]) -> dict[int, Picture]:
@@ -212,7 +303,11 @@ def order_photo_request_section(*, order: Order, user: "User") -> PageSection | 
     asking_open = order.status in (Order.Status.QC_FAILED, Order.Status.STORED) and order.decision_window_open()
     latest = None
     if asking_open and not any(request.is_open for request in requests):
-        latest = order.inspections.exclude(result=Inspection.Result.PENDING).order_by("-round_number").first()
+        read = _rounds_read(order)  # by the QC section, on the order page: their first is the latest
+        if read is not None:
+            latest = next(iter(read.rounds), None)
+        else:
+            latest = order.inspections.exclude(result=Inspection.Result.PENDING).order_by("-round_number").first()
     if latest is None and not requests:
         return None
     context = {
@@ -326,9 +421,13 @@ def order_listing_section(*, order: Order, user: "User") -> PageSection:
     """The order page's listing images: thumbnails, a way to add screenshots, and the way to
     compare them with the QC photos once there are both (two queries)."""
     listing = listing_images_for_order(order=order)
-    has_photos = QCPhoto.objects.filter(
-        inspection__order=order, renditions_at__isnull=False, inspection__completed_at__isnull=False
-    ).exists()
+    read = _rounds_read(order)  # by the QC section, on the order page
+    if read is not None:
+        has_photos = read.has_ready_photos
+    else:
+        has_photos = QCPhoto.objects.filter(
+            inspection__order=order, renditions_at__isnull=False, inspection__completed_at__isnull=False
+        ).exists()
     shoppers = sum(1 for image in listing if image.source == ListingImage.Source.SHOPPER)
     return PageSection(
         "qc/listing_section.html",

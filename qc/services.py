@@ -219,11 +219,19 @@ def inspection_complete(
             locked.result = result
             locked.inspector = by
             locked.completed_at = timezone.now()
-            locked.save(update_fields=["result", "inspector", "completed_at"])
+            locked.evidence_version += 1
+            locked.save(update_fields=["result", "inspector", "completed_at", "evidence_version"])
             locked.order = order
     except OrderActionError as error:
         raise QCError(str(error)) from None
     return locked
+
+
+def inspection_evidence_changed(*, inspection_id: int) -> None:
+    """What the shopper's page shows of the round may have changed (a photo ready, hidden or
+    shown, a defect or measurement edited, the round completed): its cached fragment is stale.
+    One UPDATE; every service that changes a round's evidence calls it."""
+    Inspection.objects.filter(pk=inspection_id).update(evidence_version=F("evidence_version") + 1)
 
 
 def _locked_open_round(inspection: Inspection) -> Inspection:
@@ -302,6 +310,12 @@ def _mark_renditions_queued(photo_id: int) -> None:
     )
 
 
+def _photo_evidence_changed(photo_id: int) -> None:
+    inspection_id = QCPhoto.objects.filter(pk=photo_id).values_list("inspection_id", flat=True).first()
+    if inspection_id is not None:
+        inspection_evidence_changed(inspection_id=inspection_id)
+
+
 def photo_sweep_renditions(*, limit: int = 200) -> int:
     """Publish the rendition jobs of photos still without renditions, except jobs in flight
     (handed to the broker less than their lifetime ago); a photo whose job was handed over
@@ -345,6 +359,7 @@ def photo_renditions_failed(*, photo_id: int, reason: str) -> bool:
     )
     if failed:
         logger.error("Renditions of QC photo %s failed: %s", photo_id, reason)
+        _photo_evidence_changed(photo_id)
     return bool(failed)
 
 
@@ -355,6 +370,7 @@ def photo_renditions_retry(*, photo: QCPhoto, by) -> QCPhoto:
             renditions_failed_at=None, renditions_error="", renditions_queued_at=None, renditions_attempts=0
         )
         transaction.on_commit(partial(photo_enqueue_renditions, photo_id=photo.pk))
+        inspection_evidence_changed(inspection_id=photo.inspection_id)
     logger.info("Renditions of QC photo %s retried by %s", photo.pk, by)
     return QCPhoto.objects.get(pk=photo.pk)
 
@@ -528,6 +544,9 @@ def photo_make_renditions(*, photo_id: int) -> bool:
     except BaseException:
         delete_stored_files(stored)
         raise
+    # After the photo's own transaction: the round row is not locked while the photo is (a
+    # photo deleted from an open round takes the round first, then the photo).
+    inspection_evidence_changed(inspection_id=photo.inspection_id)
     return True
 
 
@@ -778,6 +797,7 @@ def photo_request_answer(*, photo_request: PhotoRequest, by: "User", note: str =
         locked.answered_at, locked.answered_by = timezone.now(), by
         locked.answer_note = " ".join((note or "").split())
         locked.save(update_fields=["status", "answered_at", "answered_by", "answer_note"])
+        inspection_evidence_changed(inspection_id=locked.inspection_id)
         moved = order_resume_decision(locked=order)
         # The shopper reads the timeline line and the notice: both in their language, not staff's.
         with recipient_locale(order.shopper):
@@ -818,6 +838,8 @@ def photo_request_expire(*, photo_request_id: int) -> bool:
             return False
         locked.status, locked.expired_at = PhotoRequest.Status.EXPIRED, timezone.now()
         locked.save(update_fields=["status", "expired_at"])
+        # Anything added to it before it expired is shown from now on (only open ones are hidden).
+        inspection_evidence_changed(inspection_id=locked.inspection_id)
         refunded = ""
         if locked.fee:
             ledger_post(

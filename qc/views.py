@@ -14,6 +14,7 @@ from storages.backends.s3 import S3Storage
 
 from common.errors import ActionRefused
 from common.locale import format_when
+from common.serving import signed_file_response, signed_file_valid
 from orders.pages import order_form_unreadable, order_refused
 from orders.selectors import order_for_shopper
 
@@ -84,6 +85,19 @@ def photo(request, pk: int, rendition: str):
     response["Content-Disposition"] = disposition
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
+
+
+@require_safe
+def photo_file(request, pk: int, expires: int, signature: str, name: str):
+    """A rendition by the signed address a QC page put in its <img> once it had checked the
+    viewer: the signature (photo, stored name, expiry) is the permission, so neither the session
+    nor the database is read. A tampered, borrowed or expired address is a 404."""
+    if not signed_file_valid(pk=pk, name=name, expires=expires, signature=signature):
+        raise Http404
+    return signed_file_response(name, expires=expires, content_type="image/jpeg")
+
+
+photo_file.reads_no_user = True  # accounts.middleware.UserLocaleMiddleware leaves it alone
 
 
 @login_required

@@ -117,3 +117,28 @@ def test_wrong_credentials_are_refused(s3_storage):
 
     with pytest.raises(botocore.exceptions.ClientError):
         s3_client(s3_storage, key="someone", secret="else").list_objects_v2(Bucket=BUCKET)
+
+
+def test_the_order_page_puts_the_bucket_s_signed_thumbnail_urls_in_the_page(s3_storage, shopper, inspector, client):
+    import re
+    from html import unescape
+
+    order = OrderFactory(shopper=shopper, status=Order.Status.AWAITING_QC)
+    inspection = services.inspection_open(order=order, by=inspector)
+    photo = services.photo_add(inspection=inspection, uploaded_file=upload("front.jpg", jpeg()), by=inspector)
+    services.photo_make_renditions(photo_id=photo.pk)
+    from qc.models import Defect
+
+    Defect.objects.create(inspection=inspection, kind="stain", severity="minor", description="Mark")
+    services.inspection_complete(inspection=inspection, by=inspector, result=Inspection.Result.FAILED)
+    photo.refresh_from_db()
+
+    client.force_login(shopper)
+    html = client.get(order.get_absolute_url()).content.decode()
+    signed = unescape(re.search(r'<img src="([^"]+)"[^>]*loading="lazy"', html).group(1))
+
+    # Straight to the bucket, no request to us: signed for as long as the page's addresses live.
+    assert signed.startswith(s3_storage) and photo.thumb.name in signed
+    assert 3600 <= int(parse_qs(urlparse(signed).query)["X-Amz-Expires"][0]) <= 3600 + 600
+    status, body = _get(signed)
+    assert status == 200 and body == default_storage.open(photo.thumb.name).read()

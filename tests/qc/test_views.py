@@ -1,5 +1,7 @@
 """The shopper's QC view: who may see what, response headers, and a constant number of queries."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,7 +29,8 @@ def test_shopper_sees_round_gallery_defect_boxes_and_measurements(shopper_client
     html = response.content.decode()
     assert "QC round 1" in html and "Failed" in html
     photo = failed.photos.first()
-    assert f'src="{photo.thumb_url}"' in html
+    # The thumbnail's address is signed for this photo's file (no permission check per image).
+    assert re.search(rf'<img src="/qc/files/{photo.pk}/\d+/[\w-]+/{re.escape(photo.thumb.name)}"', html)
     assert 'loading="lazy"' in html and f'width="{photo.thumb_width}" height="{photo.thumb_height}"' in html
     assert 'viewBox="0 0 1 1" preserveAspectRatio="none"' in html
     assert 'x="0.1000" y="0.2000" width="0.3000" height="0.2500"' in html

@@ -113,11 +113,15 @@ def test_two_web_nodes_and_two_workers_serve_one_journey(cluster):
     assert upload.headers["x-request-id"] == "scaleout-upload-1"
     photo_id = upload.json()["results"][0]["id"]
     wait_for(lambda: QCPhoto.objects.filter(pk=photo_id, renditions_at__isnull=False).exists(), "renditions")
-    runs = [
-        line
-        for line in worker_b.log_lines()
-        if line.get("task") == "qc.tasks.make_photo_renditions" and line["request_id"] == "scaleout-upload-1"
-    ]
+    # The task logs its outcome once it returned, a moment after its renditions were committed.
+    runs = wait_for(
+        lambda: [
+            line
+            for line in worker_b.log_lines()
+            if line.get("task") == "qc.tasks.make_photo_renditions" and line["request_id"] == "scaleout-upload-1"
+        ],
+        "the rendition task's log line",
+    )
     assert [(run["outcome"], run["worker"]) for run in runs] == [("SUCCESS", "worker-b@scaleout")]
     photo = QCPhoto.objects.get(pk=photo_id)
     keys = {
