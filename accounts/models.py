@@ -70,6 +70,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    def get_short_name(self) -> str:
+        """What the admin's "Welcome, …" shows: the person's name, not their address."""
+        return self.greeting_name
+
     @property
     def greeting_name(self) -> str:
         """The name to greet this person by: the display name they gave, else the name staff

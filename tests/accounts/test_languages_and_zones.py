@@ -19,7 +19,7 @@ from notifications import services as notifications
 from notifications.models import Event, Notification
 from orders.models import Order
 from orders.services import order_fail_qc, order_remind_decision
-from tests.factories import OrderFactory, SupportFactory, UserFactory
+from tests.factories import InspectorFactory, OrderFactory, SupportFactory, UserFactory
 from tickets import services as tickets
 from tickets.models import Category
 
@@ -303,3 +303,11 @@ def test_a_chinese_inspectors_qc_failure_reaches_an_english_shopper_in_english(i
     notification = Notification.objects.get(user=shopper, event=Event.QC_FAILED)
     assert notification.title == english % {"product": "Linen shirt"}
     assert notification.details["facts"][0]["label"] == "Order number"
+
+
+def test_the_admin_welcomes_staff_by_their_name(client):
+    staff = InspectorFactory(email="wang.fang@example.com", display_name="王芳")
+    client.force_login(staff)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "<strong>王芳</strong>" in page
+    assert "<strong>wang.fang@example.com</strong>" not in page
