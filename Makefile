@@ -54,7 +54,7 @@ format: dev-deps
 	$(BIN)/ruff format .
 
 ## Refresh every language's catalogues from the source and compile them (both are committed).
-MESSAGES_OPTS := --all --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=benchmarks --ignore=static/vendor
+MESSAGES_OPTS := --all --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests --ignore=benchmarks --ignore=static/vendor
 messages: deps .env
 	$(BIN)/python manage.py makemessages $(MESSAGES_OPTS)
 	$(BIN)/python manage.py makemessages -d djangojs $(MESSAGES_OPTS)

@@ -205,6 +205,35 @@ class LedgerTransaction(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Ledger transactions are append-only.")
 
+    @property
+    def statement_text(self) -> str:
+        """What a statement line says, in the reader's language. `description` was written in
+        the language active when the money moved (often the other person's); every kind about an
+        order is worded from its kind and the order's number, with the msgids the services write
+        it with, so a reader sees the same sentence in theirs. Others keep their description."""
+        about_order = STATEMENT_TEXTS.get(self.kind)
+        if about_order is None or self.order_id is None:
+            return {self.Kind.TOPUP: _("Top-up"), self.Kind.ADJUSTMENT: _("Balance adjustment")}.get(
+                self.kind, self.description
+            )
+        return str(about_order) % {"number": self.order.number}
+
+
+K = LedgerTransaction.Kind
+# The statement's sentence for each kind of transaction about an order (see statement_text).
+STATEMENT_TEXTS = {
+    K.PAYMENT: _("Payment for order %(number)s"),
+    K.CANCEL_REFUND: _("Refund of cancelled order %(number)s"),
+    K.REFUND: _("Refund for order %(number)s"),
+    K.COMPENSATION: _("Refund for order %(number)s"),
+    K.EXCHANGE_PAYMENT: _("Exchange of order %(number)s: difference paid"),
+    K.EXCHANGE_CREDIT: _("Exchange of order %(number)s: difference refunded"),
+    K.DISCOUNT: _("Discount on order %(number)s: part of the price back, item kept"),
+    K.PHOTO_FEE: _("Extra photos for order %(number)s"),
+    K.PHOTO_FEE_REFUND: _("Refund of extra photos for order %(number)s (not answered in time)"),
+}
+del K
+
 
 class EntryQuerySet(models.QuerySet):
     def update(self, **kwargs):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ledger.models import LedgerTransaction
 from ledger.selectors import ledger_violations, wallet_balance
@@ -338,6 +338,26 @@ def test_statement_shows_each_line_with_its_running_balance_and_order_link(shopp
     assert [(r.amount, r.balance_after) for r in rows] == [(D("-137.00"), D("363.00")), (D("500.00"), D("500.00"))]
     assert order.get_absolute_url() in response.text
     assert "Balance ¥363.00" in response.text  # in the header
+
+
+def test_statement_lines_are_worded_in_the_reader_s_language_not_the_writer_s(shopper_client, shopper):
+    fund(shopper, "500.00")
+    order = OrderFactory(shopper=shopper)
+    with translation.override("zh-hans"):  # paid while the site was in Chinese
+        order_pay(order=order, by=shopper)
+    with translation.override("zh-hans"):
+        in_chinese = translation.gettext("Payment for order %(number)s") % {"number": order.number}
+    assert in_chinese != f"Payment for order {order.number}"
+    assert LedgerTransaction.objects.get(order=order).description == in_chinese
+
+    english = shopper_client.get(reverse("ledger:balance")).text
+    assert f"Payment for order {order.number}" in english
+    assert in_chinese not in english
+
+    shopper.language = "zh-hans"
+    shopper.save(update_fields=["language"])
+    assert in_chinese in shopper_client.get(reverse("ledger:balance")).text
+    assert "充值" in shopper_client.get(reverse("ledger:balance")).text  # the top-up, too
 
 
 def test_statement_csv_download(shopper_client, shopper):
