@@ -12,7 +12,7 @@ from common.admin import ReadOnlyAdminMixin
 from ledger.models import ZERO
 from orders.admin import MoneyQuote, MoneyStep
 from orders.models import Order
-from orders.services import OrderActionError
+from orders.services import OrderActionError, OrderChangedMeanwhile
 
 from . import selectors, services
 from .models import DiscountRequest, ReturnRequest
@@ -21,6 +21,8 @@ from .models import DiscountRequest, ReturnRequest
 def _open_request(order: Order) -> ReturnRequest:
     request = selectors.return_open_request(order=order)
     if request is None:
+        if Order.objects.filter(pk=order.pk).exclude(status=order.status).exists():
+            raise OrderChangedMeanwhile()  # another person closed it since `order` was read
         raise OrderActionError(gettext("This order has no open return request."))
     return request
 

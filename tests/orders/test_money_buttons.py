@@ -14,7 +14,7 @@ from ledger.models import LedgerTransaction
 from ledger.selectors import ledger_violations, wallet_balance
 from ledger.services import ledger_reverse
 from orders.models import Order
-from orders.services import order_fail_qc
+from orders.services import OrderChangedMeanwhile, order_fail_qc
 from refunds import services as refunds
 from tests.factories import SupportFactory, fund, paid_order
 
@@ -241,6 +241,20 @@ def test_two_staff_confirming_at_once_credit_once(shopper, inspector, support):
     assert any("changed by someone else" in m for m in said), said
     assert LedgerTransaction.objects.filter(kind="refund").count() == 1
     assert wallet_balance(user=shopper) == D("137.00")
+
+
+def test_a_quote_read_from_an_order_someone_just_refunded_says_it_changed_meanwhile(shopper, inspector, support):
+    """The narrow window of the race above, made to happen: the admin read the order, then the
+    other person's refund committed before the amount to confirm was worked out."""
+    from refunds.admin import _return_credit
+
+    order = seller_refunding(shopper, inspector, support)
+    read_by_the_page = Order.objects.get(pk=order.pk)
+    refunds.refund_confirm(order=order, by=SupportFactory(email="faster@example.com"))
+
+    with pytest.raises(OrderChangedMeanwhile) as refused:
+        _return_credit(read_by_the_page, {})
+    assert "changed by someone else" in str(refused.value)
 
 
 # --- Top-ups and adjustments ------------------------------------------------------------------
