@@ -211,12 +211,9 @@ class LedgerTransaction(models.Model):
         the language active when the money moved (often the other person's); every kind about an
         order is worded from its kind and the order's number, with the msgids the services write
         it with, so a reader sees the same sentence in theirs. Others keep their description."""
-        about_order = STATEMENT_TEXTS.get(self.kind)
-        if about_order is None or self.order_id is None:
-            return {self.Kind.TOPUP: _("Top-up"), self.Kind.ADJUSTMENT: _("Balance adjustment")}.get(
-                self.kind, self.description
-            )
-        return str(about_order) % {"number": self.order.number}
+        if self.kind in STATEMENT_TEXTS and self.order_id is not None:
+            return order_statement(self.kind, self.order.number)
+        return WALLET_TEXTS.get(self.kind, self.description)
 
 
 K = LedgerTransaction.Kind
@@ -232,7 +229,15 @@ STATEMENT_TEXTS = {
     K.PHOTO_FEE: _("Extra photos for order %(number)s"),
     K.PHOTO_FEE_REFUND: _("Refund of extra photos for order %(number)s (not answered in time)"),
 }
+# ... and for the kinds that are about the balance alone.
+WALLET_TEXTS = {K.TOPUP: _("Top-up"), K.ADJUSTMENT: _("Balance adjustment")}
 del K
+
+
+def order_statement(kind: str, number: str) -> str:
+    """The sentence a transaction of `kind` about order `number` is described by, in the active
+    language: what the services store as its description, and what a statement shows."""
+    return str(STATEMENT_TEXTS[kind]) % {"number": number}
 
 
 class EntryQuerySet(models.QuerySet):

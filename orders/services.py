@@ -24,7 +24,7 @@ from common.errors import ActionRefused
 from common.files import delete_stored_files
 from common.locale import format_when, recipient_locale
 from common.renditions import PreparedImage
-from ledger.models import ZERO, Account, LedgerTransaction, money
+from ledger.models import ZERO, Account, LedgerTransaction, money, order_statement
 from ledger.selectors import order_refundable
 from ledger.services import ledger_post, platform_account, wallet_for
 from notifications.models import Details, Event, Fact
@@ -404,7 +404,7 @@ def order_pay(
             key=f"pay:{locked.pk}",
             kind=LedgerTransaction.Kind.PAYMENT,
             legs=[(wallet_for(user=locked.shopper), -total), (platform_account(Account.Kind.ORDER_PAYMENTS), total)],
-            description=_("Payment for order %(number)s") % {"number": locked.number},
+            description=order_statement(LedgerTransaction.Kind.PAYMENT, locked.number),
             order_id=locked.pk,
             by=by,
         )
@@ -575,7 +575,7 @@ def _refund_whole_payment(*, locked: Order, by: "User | None", reason: str) -> N
             (wallet_for(user=locked.shopper), refundable),
             (platform_account(Account.Kind.ORDER_PAYMENTS), -refundable),
         ],
-        description=_("Refund of cancelled order %(number)s") % {"number": locked.number},
+        description=order_statement(LedgerTransaction.Kind.CANCEL_REFUND, locked.number),
         order_id=locked.pk,
         by=by,
         reason=reason,

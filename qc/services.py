@@ -29,7 +29,7 @@ from common.locale import format_when, recipient_locale
 from common.publishing import publish, publish_soon
 from common.renditions import make_renditions
 from common.uploads import validate_image
-from ledger.models import Account, LedgerTransaction, money
+from ledger.models import Account, LedgerTransaction, money, order_statement
 from ledger.selectors import posted_transaction
 from ledger.services import ledger_post, platform_account, wallet_for
 from notifications.models import Details, Event, Image, Item
@@ -640,7 +640,7 @@ def photo_request_create(
                     (wallet_for(user=locked.shopper), -request.fee),
                     (platform_account(Account.Kind.FEES), request.fee),
                 ],
-                description=_("Extra photos for order %(number)s") % {"number": locked.number},
+                description=order_statement(LedgerTransaction.Kind.PHOTO_FEE, locked.number),
                 order_id=locked.pk,
                 by=by,
             )
@@ -849,8 +849,7 @@ def photo_request_expire(*, photo_request_id: int) -> bool:
                     (wallet_for(user=order.shopper), locked.fee),
                     (platform_account(Account.Kind.FEES), -locked.fee),
                 ],
-                description=_("Refund of extra photos for order %(number)s (not answered in time)")
-                % {"number": order.number},
+                description=order_statement(LedgerTransaction.Kind.PHOTO_FEE_REFUND, order.number),
                 order_id=order.pk,
                 reverses=posted_transaction(key=f"photo-fee:{locked.pk}"),
             )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.locale import recipient_locale
-from ledger.models import ZERO, Account, LedgerTransaction, money
+from ledger.models import ZERO, Account, LedgerTransaction, money, order_statement
 from ledger.selectors import order_refundable
 from ledger.services import ledger_post, ledger_reverse, platform_account, wallet_for
 from notifications.models import Details, Fact
@@ -156,20 +156,16 @@ def _post_exchange_difference(
         return None
     paying = total > 0
     counter = Account.Kind.ORDER_PAYMENTS if paying else Account.Kind.SELLER_REFUNDS
+    kind = Kind.EXCHANGE_PAYMENT if paying else Kind.EXCHANGE_CREDIT
     txn, _created = ledger_post(
         key=f"exchange-{stage}:{locked.pk}:{request.round}",
-        kind=Kind.EXCHANGE_PAYMENT if paying else Kind.EXCHANGE_CREDIT,
+        kind=kind,
         legs=[
             (wallet_for(user=locked.shopper), -total),
             (platform_account(counter), goods),
             (platform_account(Account.Kind.FEES), fee),
         ],
-        description=(
-            _("Exchange of order %(number)s: difference paid")
-            if paying
-            else _("Exchange of order %(number)s: difference refunded")
-        )
-        % {"number": locked.number},
+        description=order_statement(kind, locked.number),
         order_id=locked.pk,
         by=by,
     )
@@ -245,7 +241,7 @@ def _credit_refund(
             (platform_account(source), -(net + quote.fee)),
             (platform_account(Account.Kind.FEES), quote.fee),
         ],
-        description=_("Refund for order %(number)s") % {"number": locked.number},
+        description=order_statement(kind, locked.number),
         order_id=locked.pk,
         by=by,
     )
@@ -485,7 +481,7 @@ def _credit_discount(*, locked: Order, request: DiscountRequest, amount: Decimal
         key=f"discount:{locked.pk}:{request.number}",
         kind=Kind.DISCOUNT,
         legs=[(wallet_for(user=locked.shopper), amount), (platform_account(Account.Kind.SELLER_REFUNDS), -amount)],
-        description=_("Discount on order %(number)s: part of the price back, item kept") % {"number": locked.number},
+        description=order_statement(Kind.DISCOUNT, locked.number),
         order_id=locked.pk,
         by=by,
     )
