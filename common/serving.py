@@ -55,13 +55,7 @@ def stored_file_response(
         quoted = quote_etag(etag)
         response = get_conditional_response(request, etag=quoted)
         if response is None:
-            try:
-                opened = stored.open("rb")
-            except (OSError, SuspiciousFileOperation):
-                # Lost from the disk (restored backup, manual cleanup): a missing file, not a crash.
-                logger.warning("Stored file %s cannot be opened", stored.name, exc_info=True)
-                raise Http404 from None
-            response = FileResponse(opened, content_type=content_type)
+            response = FileResponse(_opened(stored.name, stored.storage), content_type=content_type)
         response["ETag"] = quoted
         response["Cache-Control"] = "private, no-cache"
     else:
@@ -72,8 +66,23 @@ def stored_file_response(
         )
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"  # the signed URL expires soon
-    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = disposition
+    return _kept_to_this_site(response)
+
+
+def _opened(name: str, storage):
+    """`name` opened for reading from `storage`; a 404 when it is lost from the disk (a
+    restored backup, a manual cleanup): a missing file, not a crash."""
+    try:
+        return storage.open(name, "rb")
+    except (OSError, SuspiciousFileOperation):
+        logger.warning("Stored file %s cannot be opened", name, exc_info=True)
+        raise Http404 from None
+
+
+def _kept_to_this_site(response: HttpResponse) -> HttpResponse:
+    """A stored file is shown as what it is and only to pages of this site."""
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
 
@@ -126,13 +135,6 @@ def signed_file_response(name: str, *, expires: int, content_type: str) -> HttpR
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = prefix + quote(name)
     else:
-        try:
-            opened = default_storage.open(name, "rb")
-        except (OSError, SuspiciousFileOperation):
-            logger.warning("Stored file %s cannot be opened", name, exc_info=True)
-            raise Http404 from None
-        response = FileResponse(opened, content_type=content_type)
+        response = FileResponse(_opened(name, default_storage), content_type=content_type)
     response["Cache-Control"] = f"private, max-age={max(expires - int(time.time()), 0)}, immutable"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
+    return _kept_to_this_site(response)
