@@ -92,3 +92,26 @@ def _publishing_done():
     from common import publishing
 
     assert publishing.wait_idle(timeout=30), "a background publish did not finish"
+
+
+# --- Order and grouping under pytest-xdist (`make test`: -n 2 --dist loadgroup) ---------------
+# The slow tests (processes, a browser, a seeded demo) start first, so that the quick ones fill
+# the gaps at the end instead of one worker finishing a long test alone. Tests that share an
+# expensive module or session fixture run on one worker, which then builds it once.
+_SLOW_MARKERS = ("scaleout", "integration", "browser")
+_SHARED = {"seaweedfs": "s3", "sqlite_run": "sqlite", "demo": "demo"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        group = next((group for fixture, group in _SHARED.items() if fixture in item.fixturenames), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+    def slow_first(item) -> int:
+        if item.get_closest_marker("xdist_group") or any(item.get_closest_marker(m) for m in _SLOW_MARKERS):
+            return 0
+        return 1
+
+    items.sort(key=slow_first)  # stable: the order within each half is the collection order
