@@ -58,8 +58,12 @@ def page(client, order) -> tuple[str, int]:
     )
 
 
-def test_a_completed_round_is_rendered_once_then_served_from_the_cache(shopper_client, failed):
+def test_a_completed_round_is_rendered_once_then_served_from_the_cache(shopper_client, shopper, failed):
     first, cold = page(shopper_client, failed)
+    # Something else on the page changes (the shopper's name): the page is rendered again, the
+    # round's fragment is not.
+    shopper.display_name = "Alex"
+    shopper.save(update_fields=["display_name"])
     again, warm = page(shopper_client, failed)
 
     assert again == first
