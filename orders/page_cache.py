@@ -16,7 +16,7 @@ The key also holds what the page is shown in (language, time zone), the minute (
 how long is left to decide), the expiry of its photos' signed addresses and the static files'
 manifest; an entry lives two minutes at most, so what the stamp does not see (a staff
 member's name) is at most that late. The CSRF token is not kept: the content is rendered with
-a placeholder, which each response replaces with its own token.
+a placeholder (CSRF_PLACEHOLDER), which each response replaces with its own token.
 
 Only on PostgreSQL: elsewhere (SQLite for `make run`) `page_stamp` is None and the page is
 rendered each time.
@@ -35,6 +35,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -42,7 +43,9 @@ from common.serving import signed_url_expiry
 
 from .models import Order
 
-CSRF_PLACEHOLDER = "csrf-token-of-this-response-7d1c5e0a"
+# Where the kept content has its CSRF token: derived from SECRET_KEY, the same in every process
+# and not something a shopper could type into a field the page shows.
+CSRF_PLACEHOLDER = "csrf-" + salted_hmac("orders.page_cache", "csrf placeholder").hexdigest()[:32]
 KEEP_SECONDS = 120
 _DEPTH = 3
 
