@@ -92,7 +92,7 @@ TEMPLATES = [
                 "accounts.context_processors.locale",
             ],
             # common is a plain package, not an app: its template filters are named here.
-            "libraries": {"when": "common.templatetags.when"},
+            "libraries": {"when": "common.templatetags.when", "site_header": "common.templatetags.site_header"},
         },
     },
 ]

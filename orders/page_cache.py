@@ -16,7 +16,7 @@ The key also holds what the page is shown in (language, time zone), the minute (
 how long is left to decide), the expiry of its photos' signed addresses and the static files'
 manifest; an entry lives two minutes at most, so what the stamp does not see (a staff
 member's name) is at most that late. The CSRF token is not kept: the content is rendered with
-a placeholder (CSRF_PLACEHOLDER), which each response replaces with its own token.
+a placeholder, which each response replaces with its own token (common.kept_html).
 
 Only on PostgreSQL: elsewhere (SQLite for `make run`) `page_stamp` is None and the page is
 rendered each time.
@@ -33,19 +33,15 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest
-from django.middleware.csrf import get_token
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from common.kept_html import with_csrf_token
 from common.serving import signed_url_expiry
 
 from .models import Order
 
-# Where the kept content has its CSRF token: derived from SECRET_KEY, the same in every process
-# and not something a shopper could type into a field the page shows.
-CSRF_PLACEHOLDER = "csrf-" + salted_hmac("orders.page_cache", "csrf placeholder").hexdigest()[:32]
 KEEP_SECONDS = 120
 _DEPTH = 3
 
@@ -156,7 +152,7 @@ def _key(order_pk: int, user_pk: int, stamp: str, now: float) -> str:
 
 def page_content(request: HttpRequest, *, number: str, render: Callable[[], str]) -> SafeString:
     """The order page's content for this response: from the cache when the stamp is the one it
-    was kept under, else `render()`'d (with CSRF_PLACEHOLDER as its CSRF token) and kept."""
+    was kept under, else `render()`'d (with common.kept_html's placeholder as its CSRF token) and kept."""
     stamped = page_stamp(user=request.user, number=number)
     if stamped is None:
         html = render()
@@ -170,4 +166,4 @@ def page_content(request: HttpRequest, *, number: str, render: Callable[[], str]
             # The photos' addresses stay the same until their step ends: never keep it longer.
             expires = signed_url_expiry(now) - settings.SIGNED_FILE_URL_SECONDS
             cache.set(key, html, timeout=max(1, min(KEEP_SECONDS, int(expires - now))))
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our own rendering
+    return with_csrf_token(html, request)

@@ -23,10 +23,11 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from common.errors import ActionRefused
+from common.kept_html import CSRF_PLACEHOLDER
 from common.pages import compose_page
 from ledger.selectors import order_wallet_entries
 
-from .page_cache import CSRF_PLACEHOLDER, page_content
+from .page_cache import page_content
 from .selectors import order_for_shopper
 
 

@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from common.kept_html import CSRF_PLACEHOLDER
 from orders.models import Order, OrderEvent
-from orders.page_cache import CSRF_PLACEHOLDER
 from tests.factories import OrderEventFactory, OrderFactory, ReturnRequestFactory, fund, paid_order
 from tests.qc.conftest import failed_round
 
