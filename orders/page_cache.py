@@ -5,12 +5,12 @@ way), and nothing on it has changed most of those times. Rendering it costs a do
 and most of a request's CPU; reading it back costs one query and one cache read.
 
 The stamp is one query (a PL/pgSQL function, see FUNCTION): the order (the shopper's own, else
-a 404) and, for every table that
-holds rows about it (found from the models: anything with a foreign key to the order, or to
-such a row, three steps deep) and for the shopper's own row and wallet, a digest of the
-system columns PostgreSQL moves on every change of a row (`xmin`, the transaction that wrote
-this version; `ctid`, where it lies). An insert, an update or a delete anywhere in those rows
-gives another stamp, by whatever code it was made (the ORM, a queryset update, raw SQL).
+a 404) and, for every table that holds rows about it (found from the models: anything with a
+foreign key to the order, or to such a row, three steps deep) and for the shopper's own row and
+wallet, a digest of the system columns PostgreSQL moves on every change of a row (`xmin`, the
+transaction that wrote this version; `ctid`, where it lies). An insert, an update or a delete
+anywhere in those rows gives another stamp, by whatever code it was made (the ORM, a queryset
+update, raw SQL).
 
 The key also holds what the page is shown in (language, time zone), the minute (the page says
 how long is left to decide), the expiry of its photos' signed addresses and the static files'
@@ -152,7 +152,8 @@ def _key(order_pk: int, user_pk: int, stamp: str, now: float) -> str:
 
 def page_content(request: HttpRequest, *, number: str, render: Callable[[], str]) -> SafeString:
     """The order page's content for this response: from the cache when the stamp is the one it
-    was kept under, else `render()`'d (with common.kept_html's placeholder as its CSRF token) and kept."""
+    was kept under, else `render()`'d (with common.kept_html's placeholder as its CSRF token)
+    and kept."""
     stamped = page_stamp(user=request.user, number=number)
     if stamped is None:
         html = render()
