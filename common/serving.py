@@ -101,6 +101,12 @@ def signed_url_expiry(now: float | None = None) -> int:
     return (int(now) // step + 1) * step + settings.SIGNED_FILE_URL_SECONDS
 
 
+def signed_url_step_left(now: float) -> int:
+    """How long HTML holding addresses signed at `now` may be kept (seconds, at least 1): until
+    the current step ends, when pages start carrying the next addresses."""
+    return max(int(signed_url_expiry(now) - settings.SIGNED_FILE_URL_SECONDS - now), 1)
+
+
 def file_signature(*, pk: int, name: str, expires: int) -> str:
     """The signature of a local file's address: the row it belongs to, its stored name, its
     expiry, under SECRET_KEY."""

@@ -26,7 +26,6 @@ import functools
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
@@ -38,7 +37,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from common.kept_html import with_csrf_token
-from common.serving import signed_url_expiry
+from common.serving import signed_url_expiry, signed_url_step_left
 
 from .models import Order
 
@@ -164,7 +163,6 @@ def page_content(request: HttpRequest, *, number: str, render: Callable[[], str]
         html = cache.get(key)
         if html is None:
             html = render()
-            # The photos' addresses stay the same until their step ends: never keep it longer.
-            expires = signed_url_expiry(now) - settings.SIGNED_FILE_URL_SECONDS
-            cache.set(key, html, timeout=max(1, min(KEEP_SECONDS, int(expires - now))))
+            # Never past the end of its photos' addresses' step.
+            cache.set(key, html, timeout=min(KEEP_SECONDS, signed_url_step_left(now)))
     return with_csrf_token(html, request)

@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from common.pages import PageSection, Picture
-from common.serving import signed_file_url, signed_url_expiry
+from common.serving import signed_file_url, signed_url_expiry, signed_url_step_left
 from common.uploads import ACCEPT
 from ledger.models import ZERO, money
 from orders.models import PERM_VIEW_LISTING, ListingImage, Order
@@ -172,7 +172,7 @@ def completed_rounds_html(*, order: Order) -> RenderedRounds:
             html = render_to_string("qc/components/round.html", {"qc_round": view, "heading_level": 3})
             rendered[keys[inspection.pk]] = (html, any(shown.photo.is_ready for shown in view.photos))
         # Gone before the step ends, when pages start carrying the next addresses.
-        cache.set_many(rendered, timeout=max(int(expires - settings.SIGNED_FILE_URL_SECONDS - now), 1))
+        cache.set_many(rendered, timeout=signed_url_step_left(now))
         cached.update(rendered)
     fragments = [cached[keys[inspection.pk]] for inspection in rounds]
     result = RenderedRounds(
