@@ -11,7 +11,8 @@ MEDIA_ROOT), 10 defects, 5 measurements and 20 timeline events, and 19 more orde
 shopper. The cache is CACHE_URL (Redis, as production runs with more than one process), else
 REDIS_URL, else each process's own memory; keys get a prefix of their own for the run.
 
-gunicorn runs gunicorn.conf.py (2 gthread workers) with DJANGO_DEBUG=false and the secure-cookie
+gunicorn runs gunicorn.conf.py (2 gthread workers, not recycled during the run: a worker's
+start-up would fall on one page's round) with DJANGO_DEBUG=false and the secure-cookie
 settings relaxed for plain http as the README documents, and the benchmark's settings module
 (benchmarks/qc_page_site: the site's URLs plus the anchor page, a view the product never
 mounts: @login_required, 20 of the shopper's orders and their count, a bare template).
@@ -285,7 +286,13 @@ def main() -> None:
 
         print(f"QC page {qc_path}: {len(thumbs)} thumbnails; anchor {anchor_path}")
         print(f"Cache: {settings.CACHES['default']['BACKEND']}; {os.cpu_count()} CPUs")
-        with tempfile.TemporaryDirectory() as logs, gunicorn(log=Path(logs) / "gunicorn.log", env=env) as port:
+        # Workers are not recycled during the run (gunicorn.conf.py's max_requests): a new worker's
+        # start-up (about a second of CPU) would land on whichever page's round it fell in, and the
+        # CPU of the worker that left would not be counted.
+        with (
+            tempfile.TemporaryDirectory() as logs,
+            gunicorn("--max-requests", "0", log=Path(logs) / "gunicorn.log", env=env) as port,
+        ):
             for path in (qc_path, anchor_path):
                 status, _raw = get(port, path, cookie=cookie)
                 assert status == 200, (path, status)

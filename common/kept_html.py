@@ -18,4 +18,7 @@ CSRF_PLACEHOLDER = "csrf-" + salted_hmac("common.kept_html", "csrf placeholder")
 
 def with_csrf_token(html: str, request: HttpRequest) -> SafeString:
     """Kept HTML (our own rendering) with this response's CSRF token in the placeholder's place."""
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our own rendering
+    token = getattr(request, "_kept_html_csrf_token", None)
+    if token is None:  # one masked token for all the kept parts of a response (masking is not free)
+        token = request._kept_html_csrf_token = get_token(request)
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, token))  # noqa: S308 - our own rendering

@@ -8,4 +8,7 @@ def balance(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.is_staff:
         return {}
+    shown = getattr(request, "shown_wallet_balance", None)  # read already (orders.page_cache)
+    if shown is not None:
+        return {"wallet_balance": shown}
     return {"wallet_balance": cache(lambda: wallet_balance(user=user))}

@@ -8,4 +8,7 @@ def unread_notifications(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    shown = getattr(request, "shown_unread_count", None)  # read already (orders.page_cache)
+    if shown is not None:
+        return {"unread_notifications": shown}
     return {"unread_notifications": SimpleLazyObject(lambda: notification_unread_count(user=user))}

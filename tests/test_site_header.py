@@ -7,9 +7,10 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Notification
-from tests.factories import fund
+from tests.factories import OrderFactory, UserFactory, fund
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_cache")]
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -35,18 +36,31 @@ def test_a_kept_header_carries_this_responses_token_and_logging_out_works(shoppe
     assert client.get("/orders/").status_code == 302  # to the login page: logged out
 
 
-def test_what_the_header_shows_is_up_to_date_on_the_next_view(shopper, shopper_client):
-    assert "Balance ¥0.00" in header(shopper_client)
-    fund(shopper, "250.00")
-    assert "Balance ¥250.00" in header(shopper_client)
+@pytest.fixture(params=["orders list", "order page"])
+def page(request, shopper):
+    """A page whose header reads its figures itself (the orders list), and the order page, whose
+    header gets them from the query that stamps the page (orders.page_cache)."""
+    if request.param == "orders list":
+        return "/orders/"
+    return OrderFactory(shopper=shopper).get_absolute_url()
 
-    assert 'class="badge"' not in header(shopper_client)
+
+def test_what_the_header_shows_is_up_to_date_on_the_next_view(shopper, shopper_client, page):
+    assert "Balance ¥0.00" in header(shopper_client, page)
+    fund(shopper, "250.00")
+    assert "Balance ¥250.00" in header(shopper_client, page)
+
+    assert 'class="badge"' not in header(shopper_client, page)
     Notification.objects.create(user=shopper, event="order_paid", title="Paid")
-    assert re.search(r'class="badge"[^>]*>1<', header(shopper_client))
+    read = Notification.objects.create(user=shopper, event="order_paid", title="Paid again")
+    assert re.search(r'class="badge"[^>]*>2<', header(shopper_client, page))
+    Notification.objects.filter(pk=read.pk).update(read_at=timezone.now())
+    Notification.objects.create(user=UserFactory(), event="order_paid", title="Not theirs")
+    assert re.search(r'class="badge"[^>]*>1<', header(shopper_client, page))
 
     shopper.display_name = "Wang Fang"
     shopper.save(update_fields=["display_name"])
-    assert "Wang Fang" in header(shopper_client)
+    assert "Wang Fang" in header(shopper_client, page)
 
 
 def test_the_current_page_and_the_language_are_those_of_this_view(shopper_client):

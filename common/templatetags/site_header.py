@@ -3,7 +3,9 @@
 Everything the header shows is in the key: who it is for (name, address, staff or not), the
 language, the page (its address, for the language switch, and which link is current), the
 balance and the unread count (the two queries it would run anyway). So it is never stale; it
-is only not rendered again. Its forms (log out, language) get this response's CSRF token.
+is only not rendered again. Its forms (log out, language) get this response's CSRF token, or
+keep the placeholder when the page around it is rendered to be kept itself (its `csrf_token` is
+the placeholder; orders.page_cache).
 """
 
 import hashlib
@@ -11,6 +13,7 @@ import hashlib
 from django import template
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from common.kept_html import CSRF_PLACEHOLDER, with_csrf_token
@@ -38,4 +41,6 @@ def site_header(context) -> str:
     if html is None:
         html = render_to_string(TEMPLATE, {**context.flatten(), "csrf_token": CSRF_PLACEHOLDER}, request=request)
         cache.set(key, html, KEEP_SECONDS)
+    if context.get("csrf_token") == CSRF_PLACEHOLDER:
+        return mark_safe(html)  # noqa: S308 - a page kept whole (orders.page_cache) gets its token when served
     return with_csrf_token(html, request)

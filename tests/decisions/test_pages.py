@@ -413,7 +413,7 @@ def test_the_order_page_with_the_decision_tools_runs_a_pinned_number_of_queries(
 ):
     waiting = failed_order(shopper, inspector)
     ask(waiting)
-    get_in_queries(shopper_client, waiting.get_absolute_url(), 16, django_assert_num_queries)
+    get_in_queries(shopper_client, waiting.get_absolute_url(), 14, django_assert_num_queries)
 
     answered = failed_order(shopper, inspector)
     fund(shopper, "100.00")
@@ -423,15 +423,15 @@ def test_the_order_page_with_the_decision_tools_runs_a_pinned_number_of_queries(
             photo_request=request, by=inspector, name="x", listed_value=1, measured_value=2
         )
         qc.photo_request_answer(photo_request=request, by=inspector)
-    get_in_queries(shopper_client, answered.get_absolute_url(), 16, django_assert_num_queries)
+    get_in_queries(shopper_client, answered.get_absolute_url(), 14, django_assert_num_queries)
 
     asking = failed_order(shopper, inspector)
     order, _d = refunds.order_request_discount(order=asking, by=shopper, amount=D("30"))
-    get_in_queries(shopper_client, asking.get_absolute_url(), 16, django_assert_num_queries)
+    get_in_queries(shopper_client, asking.get_absolute_url(), 14, django_assert_num_queries)
     refunds.discount_counter(order=order, by=support, amount=D("10"))
-    get_in_queries(shopper_client, asking.get_absolute_url(), 16, django_assert_num_queries)
+    get_in_queries(shopper_client, asking.get_absolute_url(), 14, django_assert_num_queries)
     refunds.order_accept_counter_offer(order=Order.objects.get(pk=asking.pk), by=shopper)
-    get_in_queries(shopper_client, asking.get_absolute_url(), 17, django_assert_num_queries)
+    get_in_queries(shopper_client, asking.get_absolute_url(), 15, django_assert_num_queries)
 
 
 def test_the_staff_pages_of_the_decision_tools_run_a_pinned_number_of_queries(

@@ -38,13 +38,13 @@ def failed(shopper, inspector):
     return Order.objects.get(pk=order.pk)
 
 
-def test_a_repeat_view_is_the_same_page_in_five_queries_with_a_token_that_works(
+def test_a_repeat_view_is_the_same_page_in_three_queries_with_a_token_that_works(
     shopper, failed, django_assert_num_queries
 ):
     client = Client(enforce_csrf_checks=True)
     client.force_login(shopper)
     first = content(client, failed)
-    with django_assert_num_queries(5):  # session, shopper, the stamp; the header's balance and news
+    with django_assert_num_queries(3):  # session, shopper, the stamp (which reads the header's figures too)
         again = client.get(failed.get_absolute_url()).content.decode()
 
     article = again[again.index('<article class="order-page"') : again.rindex("</article>")]
@@ -155,3 +155,34 @@ def test_the_stamp_reads_every_table_that_holds_rows_about_an_order_and_the_shop
     assert {"qc_qcphoto", "qc_defect", "tickets_message", "orders_orderevent"} <= tables
     for table in [*tables, Order._meta.db_table, Account._meta.db_table, "accounts_user"]:
         assert f'"{table}".xmin' in body, table
+
+
+def test_a_message_from_a_step_just_taken_shows_once_and_is_not_kept(shopper, shopper_client, failed):
+    """The whole page is kept for plain views; the view after a step shows its message, and the
+    view after that (the kept page again) does not."""
+    content(shopper_client, failed)
+    content(shopper_client, failed)  # the whole page from the cache
+    response = shopper_client.post(reverse("orders:keep", args=[failed.number]), {"expected_status": S.QC_FAILED})
+    assert response.status_code == 302
+    shown = shopper_client.get(failed.get_absolute_url()).content.decode()
+    assert 'class="message message--success"' in shown and "You kept it" in shown
+    again = shopper_client.get(failed.get_absolute_url()).content.decode()
+    assert 'class="messages"' not in again and "You kept it" not in again
+    assert content(shopper_client, failed) == content(shopper_client, Order.objects.get(pk=failed.pk))
+
+
+def test_the_kept_page_is_that_of_this_address_with_this_responses_token(shopper, failed):
+    """The language switch returns to the address asked for; the time zone script (for a
+    shopper whose zone is not known yet) posts with this response's token."""
+    shopper.time_zone = ""
+    shopper.save(update_fields=["time_zone"])
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(shopper)
+    url = failed.get_absolute_url()
+    for address in (url, url, f"{url}?from=email", f"{url}?from=email"):
+        html = client.get(address).content.decode()
+        assert f'name="next" value="{address}"' in html
+        tokens = set(TOKEN.findall(html)) | set(re.findall(r'data-csrf="([^"]+)"', html))
+        assert len(tokens) == 1 and CSRF_PLACEHOLDER not in html
+    response = client.post(reverse("time_zone_detected"), {"time_zone": "Europe/Paris"}, HTTP_X_CSRFTOKEN=tokens.pop())
+    assert response.status_code < 400
