@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import ActionRefused
+from common.sql import column, insert_sql, placeholders, table
 
 from .models import ZERO, Account, Entry, LedgerTransaction, money
 
@@ -61,6 +62,17 @@ def wallet_for(*, user: "User") -> Account:
 
 def platform_account(kind: str) -> Account:
     return _account(kind=kind) or Account.objects.get_or_create(kind=kind, user=None, defaults={"balance": None})[0]
+
+
+def payment_accounts(*, user: "User", kind: str) -> tuple[Account, Account]:
+    """The shopper's wallet and the platform account of `kind` (what a payment moves money
+    between), read in one query once both exist; each is opened on first use."""
+    with connection.cursor() as cursor:
+        cursor.execute(_payment_accounts_sql(connection.vendor), [user.pk, kind])
+        accounts = [Account.from_db(connection.alias, ["id", "kind", "user_id"], row) for row in cursor.fetchall()]
+    wallet = next((account for account in accounts if account.user_id is not None), None) or wallet_for(user=user)
+    platform = next((account for account in accounts if account.user_id is None), None) or platform_account(kind)
+    return wallet, platform
 
 
 # --- The ledger -----------------------------------------------------------------------------
@@ -154,11 +166,9 @@ def ledger_post(
 
 
 # --- The posting's SQL -------------------------------------------------------------------
-# Written out rather than built by the ORM: these statements run for every payment, and
-# compiling their ORM versions cost more CPU than PostgreSQL spends running them. Plain SQL that
-# SQLite (`make run`) runs too, without the row locks it has no use for. Only names taken from
-# the models and placeholders go into the text (hence the noqa: S608 below); every value is a
-# parameter.
+# Written out rather than built by the ORM (common.sql says why and how): these statements run
+# for every payment. Only names taken from the models and placeholders go into the text (hence
+# the noqa: S608 below); every value is a parameter.
 
 
 def _account(*, user_id: int | None = None, kind: str | None = None) -> Account | None:
@@ -184,14 +194,14 @@ def _lock_wallets(cursor, ids: list[int]) -> dict[int, Decimal]:
 def _insert_returning_id(cursor, model: type[models.Model], values: dict, *, conflict: str) -> int | None:
     """Insert one row and return its id, or None if a row with the same `conflict` value exists
     (ON CONFLICT DO NOTHING: no error, so no savepoint to recover from one)."""
-    cursor.execute(_insert_sql(connection.vendor, model, tuple(values), 1, conflict), list(values.values()))
+    cursor.execute(insert_sql(connection.vendor, model, tuple(values), 1, conflict), list(values.values()))
     row = cursor.fetchone()
     return row[0] if row else None
 
 
 def _insert(cursor, model: type[models.Model], rows: list[dict]) -> None:
     params = [value for row in rows for value in row.values()]
-    cursor.execute(_insert_sql(connection.vendor, model, tuple(rows[0]), len(rows), None), params)
+    cursor.execute(insert_sql(connection.vendor, model, tuple(rows[0]), len(rows), None), params)
 
 
 def _set_balances(cursor, balances: dict[int, Decimal]) -> None:
@@ -199,53 +209,34 @@ def _set_balances(cursor, balances: dict[int, Decimal]) -> None:
         cursor.execute(_set_balance_sql(connection.vendor), [balance, pk])
 
 
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
-
-
-def _placeholders(count: int) -> str:
-    return ", ".join(["%s"] * count)
-
-
 # The statements are cached per database vendor (their quoting) and shape.
 
 
 @cache
 def _account_sql(vendor: str, *, wallet: bool) -> str:
-    kind, user = _column(Account, "kind"), _column(Account, "user")
+    kind, user = column(Account, "kind"), column(Account, "user")
     where = f"{user} = %s" if wallet else f"{user} IS NULL AND {kind} = %s"
-    return f"SELECT {_column(Account, 'id')}, {kind}, {user} FROM {_table(Account)} WHERE {where}"  # noqa: S608
+    return f"SELECT {column(Account, 'id')}, {kind}, {user} FROM {table(Account)} WHERE {where}"  # noqa: S608
+
+
+@cache
+def _payment_accounts_sql(vendor: str) -> str:
+    return f"{_account_sql(vendor, wallet=True)} UNION ALL {_account_sql(vendor, wallet=False)}"
 
 
 @cache
 def _lock_wallets_sql(vendor: str, count: int) -> str:
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    pk = _column(Account, "id")
+    pk = column(Account, "id")
     return (
-        f"SELECT {pk}, {_column(Account, 'balance')} FROM {_table(Account)} "  # noqa: S608
-        f"WHERE {pk} IN ({_placeholders(count)}) ORDER BY {pk}{for_update}"
+        f"SELECT {pk}, {column(Account, 'balance')} FROM {table(Account)} "  # noqa: S608
+        f"WHERE {pk} IN ({placeholders(count)}) ORDER BY {pk}{for_update}"
     )
 
 
 @cache
-def _insert_sql(
-    vendor: str, model: type[models.Model], names: tuple[str, ...], rows: int, conflict: str | None
-) -> str:
-    columns = ", ".join(_column(model, name) for name in names)
-    values = ", ".join([f"({_placeholders(len(names))})"] * rows)
-    sql = f"INSERT INTO {_table(model)} ({columns}) VALUES {values}"  # noqa: S608
-    if conflict is not None:
-        sql += f" ON CONFLICT ({_column(model, conflict)}) DO NOTHING RETURNING {_column(model, 'id')}"
-    return sql
-
-
-@cache
 def _set_balance_sql(vendor: str) -> str:
-    return f"UPDATE {_table(Account)} SET {_column(Account, 'balance')} = %s WHERE {_column(Account, 'id')} = %s"  # noqa: S608
+    return f"UPDATE {table(Account)} SET {column(Account, 'balance')} = %s WHERE {column(Account, 'id')} = %s"  # noqa: S608
 
 
 def _same_movement(existing: LedgerTransaction, legs: list[tuple[Account, Decimal]]) -> LedgerTransaction:

@@ -7,19 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.mime.image import MIMEImage
 from email.utils import make_msgid
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from common import sql
 from common.locale import recipient_locale
 from common.publishing import publish, publish_soon
 
@@ -61,21 +62,43 @@ def notify(
     # One line, and short enough for the column and for an email subject (a newline in a
     # product title would otherwise make the email unsendable).
     title = Truncator(" ".join(title.split())).chars(Notification._meta.get_field("title").max_length)
-    email_wanted = not NotificationPreference.objects.filter(user=user, event=event, email=False).exists()
-    history = _recording_history.get()
-    notification = Notification.objects.create(
-        user=user,
-        event=event,
-        title=title,
-        body=body,
-        link=link,
-        details=details or {},
-        email_wanted=email_wanted,
-        emailed_at=timezone.now() if history and email_wanted else None,
-    )
-    if email_wanted and not history:
+    notification = Notification(user=user, event=event, title=title, body=body, link=link, details=details or {})
+    if _recording_history.get():
+        turned_off = NotificationPreference.objects.filter(user=user, event=event, email=False)
+        notification.email_wanted = not turned_off.exists()
+        notification.emailed_at = timezone.now() if notification.email_wanted else None
+        notification.save()
+        return notification
+    # One statement written once (common.sql): every payment and status change writes one; it
+    # reads whether the user turned this event's email off as it writes the row.
+    statement, fields = _notify_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*sql.values_to_write(notification, fields), user.pk, event])
+        pk, notification.email_wanted = cursor.fetchone()
+    sql.saved(notification, pk)
+    if notification.email_wanted:
         transaction.on_commit(partial(notification_enqueue_email, notification_id=notification.pk))
     return notification
+
+
+@cache
+def _notify_sql(vendor: str) -> tuple[str, list]:
+    """INSERT of a notification whose `email_wanted` is whether the user has not turned the
+    event's email off, returning its id and that."""
+    fields = [field for field in Notification._meta.concrete_fields if field.name not in ("id", "email_wanted")]
+    columns = ", ".join(sql.column(Notification, field.name) for field in fields)
+    preference = NotificationPreference
+    turned_off = (
+        f"SELECT 1 FROM {sql.table(preference)} WHERE {sql.column(preference, 'user')} = %s "  # noqa: S608
+        f"AND {sql.column(preference, 'event')} = %s AND NOT {sql.column(preference, 'email')}"
+    )
+    wanted = sql.column(Notification, "email_wanted")
+    statement = (
+        f"INSERT INTO {sql.table(Notification)} ({columns}, {wanted}) "  # noqa: S608
+        f"VALUES ({sql.placeholders(len(fields))}, NOT EXISTS ({turned_off})) "
+        f"RETURNING {sql.column(Notification, 'id')}, {wanted}"
+    )
+    return statement, fields
 
 
 def notification_enqueue_email(*, notification_id: int) -> None:

@@ -15,18 +15,19 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from common import fsm
+from common import fsm, sql
 from common.errors import ActionRefused
 from common.files import delete_stored_files
 from common.locale import format_when, recipient_locale
 from common.renditions import PreparedImage
 from ledger.models import ZERO, Account, LedgerTransaction, money, order_statement
 from ledger.selectors import order_refundable
-from ledger.services import ledger_post, platform_account, wallet_for
+from ledger.services import ledger_post, payment_accounts, platform_account, wallet_for
 from notifications.models import Details, Event, Fact
 from notifications.services import notify
 
@@ -97,123 +98,137 @@ def order_check_transition(*, order: Order, name: str, by: "User | None") -> Non
         raise OrderActionError(_("You are not allowed to do “%(action)s” on this order.") % {"action": label})
 
 
+# What the shopper is told about each status change (event, title, body), translated only for
+# the one that happens. On an exchange's way back, a return's updates are exchange updates.
+_NOTICES: dict[str, tuple[Event, Promise, Promise | str]] = {
+    "pay": (
+        Event.ORDER_PAID,
+        gettext_lazy("Order %(number)s is paid"),
+        gettext_lazy("We will buy “%(product)s” from the seller soon."),
+    ),
+    "purchase": (
+        Event.ORDER_PROGRESS,
+        gettext_lazy("We bought “%(product)s”"),
+        gettext_lazy("The seller will ship it to our warehouse."),
+    ),
+    "ship_to_warehouse": (
+        Event.ORDER_PROGRESS,
+        gettext_lazy("“%(product)s” is on its way to our warehouse"),
+        gettext_lazy("Domestic tracking number: %(tracking)s."),
+    ),
+    "receive": (
+        Event.ORDER_PROGRESS,
+        gettext_lazy("“%(product)s” arrived at the warehouse"),
+        gettext_lazy("Our inspectors will check and photograph it next."),
+    ),
+    "pass_qc": (
+        Event.QC_PASSED,
+        gettext_lazy("QC passed: “%(product)s”"),
+        gettext_lazy("Your item passed inspection and is stored."),
+    ),
+    "fail_qc": (
+        Event.QC_FAILED,
+        gettext_lazy("QC failed: “%(product)s” needs your decision"),
+        gettext_lazy("Decide before %(deadline)s: keep it, return it for a refund or exchange it."),
+    ),
+    "request_refund": (
+        Event.RETURN_REQUESTED,
+        gettext_lazy("Return requested for “%(product)s”"),
+        gettext_lazy("We will send it back to the seller and tell you at each step."),
+    ),
+    "request_exchange": (
+        Event.EXCHANGE_REQUESTED,
+        gettext_lazy("Exchange requested for “%(product)s”"),
+        gettext_lazy("We will send it back to the seller, ask for the option you chose and inspect the replacement."),
+    ),
+    "expire_decision": (
+        Event.DECISION_CLOSED,
+        gettext_lazy("Decision window closed for order %(number)s"),
+        gettext_lazy("You did not choose in time, so the item was kept and is stored in the warehouse."),
+    ),
+    "ship_return": (
+        Event.RETURN_UPDATE,
+        gettext_lazy("“%(product)s” is on its way back to the seller"),
+        gettext_lazy("Return tracking number: %(tracking)s."),
+    ),
+    "seller_received": (
+        Event.RETURN_UPDATE,
+        gettext_lazy("The seller received your return of “%(product)s”"),
+        gettext_lazy("The seller is now refunding; we will credit your balance as soon as they do."),
+    ),
+    "seller_refused": (
+        Event.RETURN_UPDATE,
+        gettext_lazy("The seller refused the return of “%(product)s”"),
+        gettext_lazy("Our support team is on it and will tell you how this is resolved."),
+    ),
+    "confirm_refund": (
+        Event.REFUND_CREDITED,
+        gettext_lazy("Refund for order %(number)s credited"),
+        gettext_lazy("The refund is on your balance and can be used at once."),
+    ),
+    "replacement_shipped": (
+        Event.EXCHANGE_UPDATE,
+        gettext_lazy("Your replacement for “%(product)s” is on its way"),
+        gettext_lazy("It will be inspected again when it arrives. Tracking number: %(tracking)s."),
+    ),
+    "compensate": (
+        Event.REFUND_CREDITED,
+        gettext_lazy("We refunded order %(number)s ourselves"),
+        gettext_lazy("The seller refused, so we credited the refund to your balance."),
+    ),
+    "restock": (
+        Event.RETURN_UPDATE,
+        gettext_lazy("“%(product)s” is back in the warehouse"),
+        gettext_lazy(
+            "The return could not be completed; the item is stored for you. Contact support with any question."
+        ),
+    ),
+    "counter_discount": (
+        Event.DISCOUNT_UPDATE,
+        gettext_lazy("The seller made a counter-offer for “%(product)s”"),
+        gettext_lazy("Accept it to keep the item, or go back to keeping, returning or exchanging it."),
+    ),
+    "accept_discount": (
+        Event.REFUND_CREDITED,
+        gettext_lazy("The seller accepted your discount on “%(product)s”"),
+        gettext_lazy("You keep the item; it is stored in the warehouse."),
+    ),
+    "accept_counter_offer": (
+        Event.REFUND_CREDITED,
+        gettext_lazy("Discount on order %(number)s credited"),
+        gettext_lazy("You keep the item; it is stored in the warehouse."),
+    ),
+    "refuse_discount": (
+        Event.DISCOUNT_UPDATE,
+        gettext_lazy("The seller refused a discount on “%(product)s”"),
+        gettext_lazy(
+            "The time spent asking was added to your decision window: you have until %(deadline)s to keep, "
+            "return or exchange the item."
+        ),
+    ),
+    "cancel": (Event.ORDER_CANCELLED, gettext_lazy("Order %(number)s was cancelled"), ""),
+    "mark_out_of_stock": (
+        Event.ORDER_CANCELLED,
+        gettext_lazy("“%(product)s” is out of stock"),
+        gettext_lazy("The seller could not supply it, so order %(number)s was cancelled."),
+    ),
+}
+_EXCHANGE_AWARE = {"ship_return", "seller_refused"}
+
+
 def _notice(order: Order, name: str, from_status: str) -> tuple[Event, str, str, Details] | None:
     """What the shopper is told about a status change, if anything: event, title, body and the
     facts the email highlights."""
-    exchange = Status.EXCHANGE_RETURNING in (order.status, from_status)
-    notices: dict[str, tuple[Event, str, str]] = {
-        "pay": (Event.ORDER_PAID, _("Order %(number)s is paid"), _("We will buy “%(product)s” from the seller soon.")),
-        "purchase": (
-            Event.ORDER_PROGRESS,
-            _("We bought “%(product)s”"),
-            _("The seller will ship it to our warehouse."),
-        ),
-        "ship_to_warehouse": (
-            Event.ORDER_PROGRESS,
-            _("“%(product)s” is on its way to our warehouse"),
-            _("Domestic tracking number: %(tracking)s."),
-        ),
-        "receive": (
-            Event.ORDER_PROGRESS,
-            _("“%(product)s” arrived at the warehouse"),
-            _("Our inspectors will check and photograph it next."),
-        ),
-        "pass_qc": (Event.QC_PASSED, _("QC passed: “%(product)s”"), _("Your item passed inspection and is stored.")),
-        "fail_qc": (
-            Event.QC_FAILED,
-            _("QC failed: “%(product)s” needs your decision"),
-            _("Decide before %(deadline)s: keep it, return it for a refund or exchange it."),
-        ),
-        "request_refund": (
-            Event.RETURN_REQUESTED,
-            _("Return requested for “%(product)s”"),
-            _("We will send it back to the seller and tell you at each step."),
-        ),
-        "request_exchange": (
-            Event.EXCHANGE_REQUESTED,
-            _("Exchange requested for “%(product)s”"),
-            _("We will send it back to the seller, ask for the option you chose and inspect the replacement."),
-        ),
-        "expire_decision": (
-            Event.DECISION_CLOSED,
-            _("Decision window closed for order %(number)s"),
-            _("You did not choose in time, so the item was kept and is stored in the warehouse."),
-        ),
-        "ship_return": (
-            Event.EXCHANGE_UPDATE if exchange else Event.RETURN_UPDATE,
-            _("“%(product)s” is on its way back to the seller"),
-            _("Return tracking number: %(tracking)s."),
-        ),
-        "seller_received": (
-            Event.RETURN_UPDATE,
-            _("The seller received your return of “%(product)s”"),
-            _("The seller is now refunding; we will credit your balance as soon as they do."),
-        ),
-        "seller_refused": (
-            Event.EXCHANGE_UPDATE if exchange else Event.RETURN_UPDATE,
-            _("The seller refused the return of “%(product)s”"),
-            _("Our support team is on it and will tell you how this is resolved."),
-        ),
-        "confirm_refund": (
-            Event.REFUND_CREDITED,
-            _("Refund for order %(number)s credited"),
-            _("The refund is on your balance and can be used at once."),
-        ),
-        "replacement_shipped": (
-            Event.EXCHANGE_UPDATE,
-            _("Your replacement for “%(product)s” is on its way"),
-            _("It will be inspected again when it arrives. Tracking number: %(tracking)s."),
-        ),
-        "compensate": (
-            Event.REFUND_CREDITED,
-            _("We refunded order %(number)s ourselves"),
-            _("The seller refused, so we credited the refund to your balance."),
-        ),
-        "restock": (
-            Event.RETURN_UPDATE,
-            _("“%(product)s” is back in the warehouse"),
-            _("The return could not be completed; the item is stored for you. Contact support with any question."),
-        ),
-        "counter_discount": (
-            Event.DISCOUNT_UPDATE,
-            _("The seller made a counter-offer for “%(product)s”"),
-            _("Accept it to keep the item, or go back to keeping, returning or exchanging it."),
-        ),
-        "accept_discount": (
-            Event.REFUND_CREDITED,
-            _("The seller accepted your discount on “%(product)s”"),
-            _("You keep the item; it is stored in the warehouse."),
-        ),
-        "accept_counter_offer": (
-            Event.REFUND_CREDITED,
-            _("Discount on order %(number)s credited"),
-            _("You keep the item; it is stored in the warehouse."),
-        ),
-        "refuse_discount": (
-            Event.DISCOUNT_UPDATE,
-            _("The seller refused a discount on “%(product)s”"),
-            _(
-                "The time spent asking was added to your decision window: you have until %(deadline)s to keep, "
-                "return or exchange the item."
-            ),
-        ),
-        "cancel": (Event.ORDER_CANCELLED, _("Order %(number)s was cancelled"), ""),
-        "mark_out_of_stock": (
-            Event.ORDER_CANCELLED,
-            _("“%(product)s” is out of stock"),
-            _("The seller could not supply it, so order %(number)s was cancelled."),
-        ),
-    }
-    if name not in notices:
+    if name not in _NOTICES:
         return None
-    event, title, body = notices[name]
+    event, title, body = _NOTICES[name]
+    title, body = str(title), str(body)
+    if name in _EXCHANGE_AWARE and Status.EXCHANGE_RETURNING in (order.status, from_status):
+        event = Event.EXCHANGE_UPDATE
     tracking = order.return_tracking if name == "ship_return" else order.domestic_tracking
-    values = {
-        "number": order.number,
-        "product": order.product_title,
-        "tracking": tracking,
-        "deadline": deadline_display(order),
-    }
+    values = {"number": order.number, "product": order.product_title, "tracking": tracking, "deadline": ""}
+    if "%(deadline)s" in title + body:
+        values["deadline"] = deadline_display(order)
     facts: list[Fact] = [{"label": _("Order number"), "text": order.number}]
     if name == "fail_qc":
         facts.append(_deadline_fact(order))
@@ -236,9 +251,8 @@ def _merged(notice: Details, extra: Details | None) -> Details:
 
 # Transitions a shopper runs that still earn them a notification: the record of money moved.
 def _locked_row(pk: int) -> Order | None:
-    # No ORDER BY: for one row by primary key, the default ordering only costs compiling it.
-    rows = Order.objects.select_for_update(of=("self",)).select_related("shopper").filter(pk=pk).order_by()[:1]
-    return next(iter(rows), None)
+    # Every order change starts here: a statement written once (common.sql), not compiled each time.
+    return sql.locked_with(Order, pk, related="shopper")
 
 
 def _last_changed_by(order_pk: int, user: "User | None") -> bool:
@@ -294,14 +308,16 @@ def order_apply_transition(
     getattr(locked, name)(*args)
     locked.status_changed_at = timezone.now()
     locked.save(update_fields=locked.changed_fields())
-    event = OrderEvent.objects.create(
-        order=locked,
-        from_status=from_status,
-        to_status=locked.status,
-        transition=name,
-        actor=by,
-        note=note,
-        shopper_visible=shopper_visible,
+    event = sql.insert(
+        OrderEvent(
+            order=locked,
+            from_status=from_status,
+            to_status=locked.status,
+            transition=name,
+            actor=by,
+            note=note,
+            shopper_visible=shopper_visible,
+        )
     )
     # Shoppers are not told what they just did themselves, except for receipts they keep: the
     # payment, the return or exchange they asked for (with what it will cost or give back), and
@@ -400,10 +416,11 @@ def order_pay(
             paid = _("¥%(total)s was paid from your balance.") % {"total": total}
             details: Details = {"facts": [{"label": _("Paid from your balance"), "text": f"¥{total}"}]}
         order_apply_transition(locked=locked, name="pay", by=by, extra_body=paid, details=details)
+        wallet, platform = payment_accounts(user=locked.shopper, kind=Account.Kind.ORDER_PAYMENTS)
         ledger_post(
             key=f"pay:{locked.pk}",
             kind=LedgerTransaction.Kind.PAYMENT,
-            legs=[(wallet_for(user=locked.shopper), -total), (platform_account(Account.Kind.ORDER_PAYMENTS), total)],
+            legs=[(wallet, -total), (platform, total)],
             description=order_statement(LedgerTransaction.Kind.PAYMENT, locked.number),
             order_id=locked.pk,
             by=by,

@@ -27,6 +27,7 @@ from accounts.models import User  # noqa: E402
 from ledger.models import Account, Entry  # noqa: E402
 from ledger.selectors import ledger_violations, platform_balance, wallet_balance  # noqa: E402
 from ledger.services import wallet_topup  # noqa: E402
+from notifications.models import Notification, NotificationPreference  # noqa: E402
 from orders.models import Order  # noqa: E402
 from orders.services import order_pay  # noqa: E402
 from qc import services as qc  # noqa: E402
@@ -68,6 +69,13 @@ order_pay(order=unpaid, by=shopper)
 assert wallet_balance(user=shopper) == balance - unpaid.total
 assert platform_balance(kind=Account.Kind.ORDER_PAYMENTS) == payments + unpaid.total
 assert Entry.objects.filter(account__user=shopper).latest("id").balance_after == balance - unpaid.total
+# The order's lock, its timeline line and the notice are statements written out too (common.sql).
+event = unpaid.events.latest("id")
+assert (event.from_status, event.to_status, event.actor_id) == ("pending_payment", "paid", shopper.pk), event
+notice = Notification.objects.filter(user=shopper).latest("id")
+turned_off = NotificationPreference.objects.filter(user=shopper, event=notice.event, email=False).exists()
+assert notice.event == "order_paid" and notice.email_wanted is not turned_off and notice.details["facts"], notice
+assert Order.objects.get(pk=unpaid.pk).status == Order.Status.PAID
 _txn, created = wallet_topup(user=shopper, amount=unpaid.total, by=None, reason="smoke", token="sqlite-smoke")
 assert not created
 assert ledger_violations() == [], ledger_violations()
