@@ -71,6 +71,31 @@ def insert(instance: models.Model) -> models.Model:
     return saved(instance, pk)
 
 
+@functools.cache
+def update_sql(vendor: str, model: type[models.Model], names: tuple[str, ...], where: tuple[str, ...]) -> str:
+    assignments = ", ".join(f"{column(model, name)} = %s" for name in names)
+    conditions = " AND ".join(f"{column(model, name)} = %s" for name in (model._meta.pk.name, *where))
+    return f"UPDATE {table(model)} SET {assignments} WHERE {conditions}"  # noqa: S608
+
+
+def update(instance: models.Model, names: Sequence[str], *, where: dict[str, Any]) -> bool:
+    """Write these fields of `instance`'s row as `save(update_fields=names)` would, only while
+    the row's `where` fields still hold the values given (a status read under the row's lock);
+    whether it did. The instance's record of what was read (`_loaded_values`) follows."""
+    meta = instance._meta
+    fields = [meta.get_field(name) for name in names]
+    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+    values.append(instance.pk)
+    values += [meta.get_field(name).get_db_prep_value(value, connection) for name, value in where.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(update_sql(connection.vendor, type(instance), tuple(names), tuple(where)), values)
+        written = cursor.rowcount == 1
+    loaded = getattr(instance, "_loaded_values", None)
+    if written and loaded is not None:
+        loaded.update({field.attname: getattr(instance, field.attname) for field in fields})
+    return written
+
+
 class _Reading:
     """How one model's columns come back from the database: the ORM's conversions per field."""
 

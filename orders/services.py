@@ -307,7 +307,15 @@ def order_apply_transition(
     from_status = locked.status
     getattr(locked, name)(*args)
     locked.status_changed_at = timezone.now()
-    locked.save(update_fields=locked.changed_fields())
+    changed = locked.changed_fields()
+    if changed is None:
+        locked.save()
+    else:
+        # One statement written once (common.sql), with ConcurrentTransitionMixin's check: the
+        # row must still have the status this transition started from.
+        if not sql.update(locked, changed, where={"status": from_status}):
+            raise ConcurrentTransition("The order's status changed since it was read.")
+        locked._update_initial_state()
     event = sql.insert(
         OrderEvent(
             order=locked,

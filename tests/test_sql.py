@@ -93,3 +93,17 @@ def test_a_notification_wants_email_unless_that_user_turned_that_event_off(shopp
     assert stored.details == {"facts": [{"label": "A", "text": "1"}]} and stored.title == "Paid"
     assert stored.email_wanted is True and stored.read_at is None and stored.emailed_at is None
     assert Notification.objects.get(pk=passed.pk).email_wanted is False
+
+
+def test_an_update_writes_those_fields_only_while_the_row_holds_the_status_read(shopper):
+    order = OrderFactory(shopper=shopper, product_title="Linen shirt")
+    with transaction.atomic():
+        locked = sql.locked_with(Order, order.pk, related="shopper")
+        Order.objects.filter(pk=order.pk).update(product_title="Changed elsewhere")
+        locked.option_text, locked.domestic_tracking = "L / navy", "SF123"
+        assert sql.update(locked, ["option_text", "domestic_tracking"], where={"status": Order.Status.PENDING_PAYMENT})
+        assert locked.changed_fields() == []  # what was read now includes what was written
+        assert not sql.update(locked, ["option_text"], where={"status": Order.Status.PAID})  # not its status
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.option_text, stored.domestic_tracking) == ("L / navy", "SF123")
+    assert stored.product_title == "Changed elsewhere"  # a field not named is left as it is
