@@ -43,7 +43,7 @@ test: dev-deps
 	$(BIN)/ruff format --check .
 	DJANGO_READ_DOT_ENV=false DJANGO_DEBUG=true DJANGO_SECRET_KEY=makemigrations-check DATABASE_URL=sqlite:///:memory: \
 		$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 lint: dev-deps
 	$(BIN)/ruff check .

@@ -117,20 +117,49 @@ def _publishing_done():
 # The slow tests (processes, a browser, a seeded demo) start first, so that the quick ones fill
 # the gaps at the end instead of one worker finishing a long test alone. Tests that share an
 # expensive module or session fixture run on one worker, which then builds it once.
+#
+# Each worker must still run its tests in pytest-django's order (plain database tests before
+# transactional ones, whose teardown empties the database of what migrations put there, such as
+# the staff groups): so a group never mixes the two kinds (a transactional test gets a group of
+# its own kind), and `make test` keeps xdist's queue in collection order
+# (--no-loadscope-reorder), so each worker takes the plain groups and tests before the others.
 _SLOW_MARKERS = ("scaleout", "integration", "browser")
 _SHARED = {"seaweedfs": "s3", "sqlite_run": "sqlite", "demo": "demo"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def _transactional(item) -> bool:
+    """As pytest-django sorts tests: a real transaction, a live server."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences") or marker.args[:1] == (True,)
+    ):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(items):
+    # Before every other plugin's hook: xdist reads the groups.
     for item in items:
         group = next((group for fixture, group in _SHARED.items() if fixture in item.fixturenames), None)
         if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+            item.add_marker(pytest.mark.xdist_group(f"{group}-transactional" if _transactional(item) else group))
+    result = yield
+    # After pytest-django's sort, which this keeps (tests that use no database may go anywhere;
+    # pytest-django puts them last, where the SQLite run's long group would end the run alone).
+    items.sort(key=lambda item: (_transactional(item), not _slow(item)))  # stable otherwise
+    return result
 
-    def slow_first(item) -> int:
-        if item.get_closest_marker("xdist_group") or any(item.get_closest_marker(m) for m in _SLOW_MARKERS):
-            return 0
-        return 1
 
-    items.sort(key=slow_first)  # stable: the order within each half is the collection order
+def _slow(item) -> bool:
+    return bool(item.get_closest_marker("xdist_group") or any(item.get_closest_marker(m) for m in _SLOW_MARKERS))
+
+
+def pytest_collection_finish(session):
+    """Fail loudly if xdist ignores the groups (as it does with pytest 9.2, pytest-xdist#1386):
+    the shared fixtures would then be built once per worker, silently."""
+    if getattr(session.config.option, "loadgroup", False):
+        grouped = [item.nodeid for item in session.items if item.get_closest_marker("xdist_group")]
+        lost = [nodeid for nodeid in grouped if "@" not in nodeid]
+        if lost:
+            raise pytest.UsageError(f"--dist loadgroup did not group {len(lost)} tests, such as {lost[0]}")
