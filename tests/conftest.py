@@ -1,3 +1,4 @@
+import functools
 import uuid
 
 import psycopg
@@ -157,9 +158,16 @@ def _slow(item) -> bool:
 
 def pytest_collection_finish(session):
     """Fail loudly if xdist ignores the groups (as it does with pytest 9.2, pytest-xdist#1386):
-    the shared fixtures would then be built once per worker, silently."""
-    if getattr(session.config.option, "loadgroup", False):
-        grouped = [item.nodeid for item in session.items if item.get_closest_marker("xdist_group")]
-        lost = [nodeid for nodeid in grouped if "@" not in nodeid]
-        if lost:
-            raise pytest.UsageError(f"--dist loadgroup did not group {len(lost)} tests, such as {lost[0]}")
+    the shared fixtures would then be built once per worker, silently. Each test that lost its
+    group fails with the reason."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            item.runtest = functools.partial(pytest.fail, _GROUP_LOST, pytrace=False)
+
+
+_GROUP_LOST = (
+    "pytest-xdist ignored this test's xdist_group under --dist loadgroup (pytest-xdist#1386): "
+    "its shared fixture would be built on every worker. Use the pytest of requirements-dev.txt."
+)
