@@ -74,7 +74,8 @@ def notify(
     statement, fields = _notify_sql(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(statement, [*sql.values_to_write(notification, fields), user.pk, event])
-        pk, notification.email_wanted = cursor.fetchone()
+        pk, wanted = cursor.fetchone()
+    notification.email_wanted = bool(wanted)  # SQLite answers 0 or 1
     sql.saved(notification, pk)
     if notification.email_wanted:
         transaction.on_commit(partial(notification_enqueue_email, notification_id=notification.pk))
