@@ -44,13 +44,15 @@ def insert_sql(
     return f"{sql} RETURNING {column(model, model._meta.pk.name)}"
 
 
-def _written_fields(model: type[models.Model]) -> list[models.Field]:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
+def written_fields(model: type[models.Model], *, besides: Sequence[str] = ()) -> list[models.Field]:
+    """The fields `save()` writes in a new row (all but the primary key), but for `besides`."""
+    return [field for field in model._meta.concrete_fields if not field.primary_key and field.name not in besides]
 
 
-def values_to_write(instance: models.Model, fields: Sequence[models.Field]) -> list[Any]:
-    """What `save()` would send for these fields of a new row (defaults set, `pre_save` run)."""
-    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+def values_to_write(instance: models.Model, fields: Sequence[models.Field], *, adding: bool = True) -> list[Any]:
+    """What `save()` would send for these fields (defaults set, `pre_save` run: `auto_now_add`
+    for a new row, `auto_now` for both)."""
+    return [field.get_db_prep_save(field.pre_save(instance, adding), connection) for field in fields]
 
 
 def saved(instance: models.Model, pk: int) -> models.Model:
@@ -63,7 +65,7 @@ def saved(instance: models.Model, pk: int) -> models.Model:
 def insert(instance: models.Model) -> models.Model:
     """Write a new row as `instance.save()` would (its defaults, `pre_save`: `auto_now_add`),
     with a statement written once per model; the instance gets its id."""
-    model, fields = type(instance), _written_fields(type(instance))
+    model, fields = type(instance), written_fields(type(instance))
     sql = insert_sql(connection.vendor, model, tuple(field.name for field in fields))
     with connection.cursor() as cursor:
         cursor.execute(sql, values_to_write(instance, fields))
@@ -84,8 +86,7 @@ def update(instance: models.Model, names: Sequence[str], *, where: dict[str, Any
     whether it did. The instance's record of what was read (`_loaded_values`) follows."""
     meta = instance._meta
     fields = [meta.get_field(name) for name in names]
-    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
-    values.append(instance.pk)
+    values = [*values_to_write(instance, fields, adding=False), instance.pk]
     values += [meta.get_field(name).get_db_prep_value(value, connection) for name, value in where.items()]
     with connection.cursor() as cursor:
         cursor.execute(update_sql(connection.vendor, type(instance), tuple(names), tuple(where)), values)
@@ -121,8 +122,8 @@ def _locked_select(vendor: str, model: type[models.Model], related: str) -> tupl
     foreign_key = model._meta.get_field(related)
     own, theirs = _Reading(model), _Reading(foreign_key.related_model)
     other = theirs.model
-    columns = [f"{table(model)}.{connection.ops.quote_name(f.column)}" for f in own.fields]
-    columns += [f"{table(other)}.{connection.ops.quote_name(f.column)}" for f in theirs.fields]
+    columns = [f"{table(model)}.{column(model, f.name)}" for f in own.fields]
+    columns += [f"{table(other)}.{column(other, f.name)}" for f in theirs.fields]
     join = "LEFT OUTER JOIN" if foreign_key.null else "INNER JOIN"
     sql = (
         f"SELECT {', '.join(columns)} FROM {table(model)} {join} {table(other)} "  # noqa: S608

@@ -69,7 +69,7 @@ def payment_accounts(*, user: "User", kind: str) -> tuple[Account, Account]:
     between), read in one query once both exist; each is opened on first use."""
     with connection.cursor() as cursor:
         cursor.execute(_payment_accounts_sql(connection.vendor), [user.pk, kind])
-        accounts = [Account.from_db(connection.alias, ["id", "kind", "user_id"], row) for row in cursor.fetchall()]
+        accounts = [_account_read(row) for row in cursor.fetchall()]
     wallet = next((account for account in accounts if account.user_id is not None), None) or wallet_for(user=user)
     platform = next((account for account in accounts if account.user_id is None), None) or platform_account(kind)
     return wallet, platform
@@ -178,7 +178,12 @@ def _account(*, user_id: int | None = None, kind: str | None = None) -> Account 
         wallet = user_id is not None
         cursor.execute(_account_sql(connection.vendor, wallet=wallet), [user_id if wallet else kind])
         row = cursor.fetchone()
-    return Account.from_db(connection.alias, ["id", "kind", "user_id"], row) if row else None
+    return _account_read(row) if row else None
+
+
+def _account_read(row) -> Account:
+    """An account from a row of `_account_sql`: only what postings need (id, kind, user)."""
+    return Account.from_db(connection.alias, ["id", "kind", "user_id"], row)
 
 
 def _lock_wallets(cursor, ids: list[int]) -> dict[int, Decimal]:

@@ -86,7 +86,7 @@ def notify(
 def _notify_sql(vendor: str) -> tuple[str, list]:
     """INSERT of a notification whose `email_wanted` is whether the user has not turned the
     event's email off, returning its id and that."""
-    fields = [field for field in Notification._meta.concrete_fields if field.name not in ("id", "email_wanted")]
+    fields = sql.written_fields(Notification, besides=["email_wanted"])
     columns = ", ".join(sql.column(Notification, field.name) for field in fields)
     preference = NotificationPreference
     turned_off = (
