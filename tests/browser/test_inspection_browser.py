@@ -163,8 +163,17 @@ def drag_by(page, locator, dx: float, dy: float, image) -> None:
     page.mouse.up()
 
 
-def row_box(row) -> tuple[float, ...]:
-    return tuple(float(row.locator(f"input[data-qc-box='{key}']").input_value()) for key in "xywh")
+_READ_BOX = "row => ['x', 'y', 'w', 'h'].map(key => row.querySelector(`input[data-qc-box='${key}']`).value)"
+
+
+def row_box(row, before: tuple[float, ...] | None = None) -> tuple[float, ...]:
+    """The box in a defect's row once the dialog has written one other than `before`: it writes
+    the four values at once in its "close" event, which comes after the dialog is hidden."""
+    before_text = [f"{value:.4f}" for value in before] if before else ["", "", "", ""]
+    row.page.wait_for_function(
+        f"([row, before]) => ({_READ_BOX})(row).join() !== before.join()", arg=[row.element_handle(), before_text]
+    )
+    return tuple(float(value) for value in row.evaluate(_READ_BOX))
 
 
 def test_a_box_is_drawn_on_its_photo_then_moved_and_resized_in_a_dialog_that_fits_the_screen(bench):
@@ -212,7 +221,7 @@ def test_a_box_is_drawn_on_its_photo_then_moved_and_resized_in_a_dialog_that_fit
     expect(box).to_be_focused()
     page.keyboard.press("ArrowDown")
     use.click()
-    assert row_box(row)[1] == pytest.approx(0.31, abs=0.02)
+    assert row_box(row, before=(x, y, w, h))[1] == pytest.approx(0.31, abs=0.02)
 
     page.get_by_role("button", name="Save and continue editing").click()
     page.wait_for_url(f"**/admin/qc/inspection/{inspection.pk}/change/")
