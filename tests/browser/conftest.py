@@ -30,18 +30,61 @@ CHROMIUM_ARGS = [
 ]
 
 
+class _Chromium:
+    """One Playwright driver and one Chromium for a run of browser tests on this worker: started
+    by the first, stopped when the worker goes on to other tests (pytest_runtest_teardown). Each
+    test still gets contexts of its own (cookies, storage), so nothing leaks from one to the next.
+
+    While Playwright runs, asyncio sees a running event loop in this thread, and Django's
+    connection handler then keeps its connections in another store (asgiref's Local). The
+    connections made before are put into that store too, so the test, pytest-django's setup and
+    its teardown use one connection: the one that holds the test database's serialized state,
+    which the serialized rollback puts back.
+    """
+
+    def __init__(self) -> None:
+        self._manager = None
+        self._browser = None
+
+    def get(self):
+        if self._browser is not None and self._browser.is_connected():
+            return self._browser
+        self.stop()
+        from playwright.sync_api import sync_playwright
+
+        made_before = {alias: connections[alias] for alias in connections}
+        self._manager = sync_playwright()
+        playwright = self._manager.__enter__()
+        for alias, connection in made_before.items():
+            connections[alias] = connection
+        self._browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        return self._browser
+
+    def stop(self) -> None:
+        if self._manager is None:
+            return
+        manager, self._manager, self._browser = self._manager, None, None
+        manager.__exit__(None, None, None)  # Chromium goes with the driver
+
+
+_chromium = _Chromium()
+
+
 @pytest.fixture
 def browser():
-    """Chromium for one test. Not session-wide: while Playwright runs, Django's connection
-    handler sees another context, which would lose the test database's serialized state."""
+    """Chromium, shared by the browser tests that run one after another on this worker."""
     need(shutil.which(CHROMIUM) is not None, f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    return _chromium.get()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()  # the connections the test opened in Playwright's context
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the test's own teardown: stop Chromium when the next test does not use it, so that
+    no other test runs beside Playwright's event loop."""
+    result = yield
+    if nextitem is None or "browser" not in nextitem.fixturenames:
+        _chromium.stop()
+    return result
 
 
 @pytest.fixture
