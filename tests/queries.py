@@ -5,11 +5,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 
 
-def get_in_queries(client, url: str, queries: int, django_assert_num_queries) -> str:
-    """GET `url` in exactly `queries` queries, as a first visit (the in-process caches of
-    content types and rendered fragments cold), expect a 200, and return the body."""
+def cold() -> None:
+    """As on a first visit: the in-process cache of content types and the cache of rendered
+    fragments empty. A count taken after this does not depend on the tests that ran before in
+    this process (which would otherwise have warmed them, or not)."""
     ContentType.objects.clear_cache()
     cache.clear()
+
+
+def get_in_queries(client, url: str, queries: int, django_assert_num_queries) -> str:
+    """GET `url` in exactly `queries` queries, as a first visit (see `cold`), expect a 200, and
+    return the body."""
+    cold()
     with django_assert_num_queries(queries):
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content

@@ -17,7 +17,7 @@ from orders.models import Order, OrderEvent
 from orders.services import order_pay
 from refunds.models import ReturnRequest
 from tests.factories import OrderFactory, ReturnRequestFactory, fund, paid_order
-from tests.queries import get_in_queries
+from tests.queries import cold, get_in_queries
 
 S = Order.Status
 D = Decimal
@@ -376,11 +376,13 @@ def test_statement_query_count_is_the_same_for_1_and_200_entries(
     shopper_client, shopper, django_assert_num_queries, django_assert_max_num_queries
 ):
     fund(shopper, "10000.00")
+    cold()
     with django_assert_max_num_queries(30) as one:
         shopper_client.get(reverse("ledger:balance"))
     for _ in range(199):
         order_pay(order=OrderFactory(shopper=shopper, unit_price=D("1.00"), domestic_shipping=0), by=shopper)
 
+    cold()
     with django_assert_num_queries(len(one)):
         response = shopper_client.get(reverse("ledger:balance"))
     assert response.context["page_obj"].paginator.count == 200
@@ -521,10 +523,12 @@ def test_order_detail_with_the_money_panels_runs_the_same_queries_for_1_and_30_e
     if status != S.QC_FAILED:
         ReturnRequestFactory(order=order)
     OrderEventFactory(order=order)
+    cold()
     with django_assert_max_num_queries(40) as one:
         shopper_client.get(order.get_absolute_url())
     OrderEventFactory.create_batch(29, order=order)
 
+    cold()
     with django_assert_num_queries(len(one)):
         response = shopper_client.get(order.get_absolute_url())
     assert len(response.context["order"].timeline) == 30

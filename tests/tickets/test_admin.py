@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from tests.factories import OrderFactory, SupportFactory
-from tests.queries import get_in_queries
+from tests.queries import cold, get_in_queries
 from tests.tickets.conftest import CannedReplyFactory, MessageFactory, TicketFactory, png_upload
 from tickets import services
 from tickets.models import Attachment, Category, Message, Ticket
@@ -82,12 +82,14 @@ def test_the_queue_runs_the_same_queries_for_1_and_60_tickets(
 ):
     url = reverse(QUEUE)
     MessageFactory(ticket=TicketFactory(order=OrderFactory(), assignee=support))
+    cold()
     with django_assert_max_num_queries(40) as one:
         assert support_client.get(url).status_code == 200
     for _ in range(59):
         ticket = TicketFactory(order=OrderFactory(), assignee=SupportFactory())
         MessageFactory.create_batch(2, ticket=ticket)
 
+    cold()
     with django_assert_num_queries(len(one)):
         response = support_client.get(url)
     assert response.context["cl"].result_count == 60
@@ -101,6 +103,7 @@ def test_the_desk_runs_the_same_queries_for_1_and_100_messages(
     ticket = TicketFactory(order=OrderFactory(qc_failed=True))
     CannedReplyFactory.create_batch(3)
     MessageFactory(ticket=ticket)
+    cold()
     with django_assert_max_num_queries(40) as one:
         assert support_client.get(_desk(ticket)).status_code == 200
     for i in range(99):
@@ -110,6 +113,7 @@ def test_the_desk_runs_the_same_queries_for_1_and_100_messages(
 
             services._store_files(message, [check_upload(png_upload())], [])
 
+    cold()
     with django_assert_num_queries(len(one)):
         response = support_client.get(_desk(ticket))
     assert len(response.context["ticket"].thread) == 100
@@ -272,8 +276,10 @@ def test_beside_the_thread_support_sees_the_latest_qc_verdict_with_defects_and_t
     one = TicketFactory(shopper=shopper, order=small)
     many = TicketFactory(shopper=shopper, order=big)
 
+    cold()
     with django_assert_max_num_queries(40) as captured:
         assert support_client.get(_desk(one)).status_code == 200
+    cold()
     with django_assert_num_queries(len(captured)):
         response = support_client.get(_desk(many))
 
