@@ -13,7 +13,7 @@ from qc.models import Defect, Inspection, QCPhoto
 from tests.factories import InspectorFactory, OrderFactory
 from tests.qc.conftest import add_photos, stored_files
 from tests.qc.images import jpeg, png, upload
-from tests.queries import get_in_queries
+from tests.queries import cold, get_in_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -220,6 +220,7 @@ def test_deleting_a_photo_in_the_admin_removes_its_files(
 
 
 def _count(client, url) -> int:
+    cold()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)

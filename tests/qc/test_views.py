@@ -12,7 +12,7 @@ from qc import services
 from qc.models import Inspection
 from tests.factories import OrderFactory
 from tests.qc.conftest import add_photos, failed_round
-from tests.queries import get_in_queries
+from tests.queries import cold, get_in_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +153,7 @@ def test_inspection_page_for_the_shopper(shopper_client, failed):
 
 
 def _queries(client, url) -> int:
+    cold()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)

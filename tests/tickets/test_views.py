@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from tests.factories import OrderFactory
-from tests.queries import get_in_queries
+from tests.queries import cold, get_in_queries
 from tests.tickets.conftest import MessageFactory, TicketFactory, pdf_upload, png_upload
 from tickets import services
 from tickets.models import Attachment, Category, Message, Ticket
@@ -271,6 +271,7 @@ def test_ticket_pages_have_no_inline_script_or_style(shopper_client, shopper):
 
 
 def _count(django_assert_max_num_queries, client, url) -> int:
+    cold()
     with django_assert_max_num_queries(40) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
