@@ -5,6 +5,7 @@ import psycopg
 import pytest
 from django.core.cache import cache
 from django.db import connection, connections
+from django.utils import timezone, translation
 
 from accounts.roles import INSPECTORS
 from tests.factories import InspectorFactory, SupportFactory, UserFactory
@@ -54,6 +55,19 @@ def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads and demo photos never land in var/
+
+
+@pytest.fixture(autouse=True)
+def _site_language_and_zone():
+    """Each test starts in the site's language and time zone. A request through the test client
+    leaves its user's language and zone active in this thread (the middleware sets them at the
+    start of each request, and a response may still render after it), and the next test would
+    otherwise read Chinese messages or another zone."""
+    translation.deactivate()
+    timezone.deactivate()
+    yield
+    translation.deactivate()
+    timezone.deactivate()
 
 
 @pytest.fixture
