@@ -33,10 +33,13 @@ def mail_dir(tmp_path) -> Path:
 
 @contextmanager
 def worker(
-    *, queues: str, log: Path, env: dict[str, str], options: tuple[str, ...] = ()
+    *, queues: str, log: Path, env: dict[str, str], options: tuple[str, ...] = (), graceful: bool = True
 ) -> Iterator[subprocess.Popen]:
     """A `celery worker` process consuming `queues` (as in bin/run-all), on the test database;
-    yields once it is ready, stops it (SIGTERM, then SIGKILL) after."""
+    yields once it is ready, stops it after: `graceful`ly (SIGTERM, then SIGKILL), so that it
+    finishes what it is doing (its task's acknowledgement, its log line) before a test checks
+    them; or at once when nothing is checked after (a fixture's teardown: a warm shutdown waits
+    out the broker's 1 s poll)."""
     process = subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "cssbuy_qc", "worker", "--queues", queues, "--pool", "solo",
@@ -66,7 +69,7 @@ def worker(
         yield process
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGTERM if graceful else signal.SIGKILL)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -95,7 +98,7 @@ def celery_worker(fresh_broker, mail_dir, tmp_path):
         "EMAIL_FILE_PATH": str(mail_dir),
         "NOTIFICATION_RESEND_AFTER_MINUTES": "0",
     }
-    with worker(queues="default,email,images", log=tmp_path / "worker.log", env=env) as process:
+    with worker(queues="default,email,images", log=tmp_path / "worker.log", env=env, graceful=False) as process:
         yield process
 
 

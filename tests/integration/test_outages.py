@@ -127,8 +127,9 @@ def test_a_hung_mail_server_stalls_only_email_and_sweeps_do_not_pile_up_deliveri
             "EMAIL_TIMEOUT": "2",
         }
         with (
-            worker(queues="email", log=tmp_path / "email.log", env=env),
-            worker(queues="default", log=tmp_path / "default.log", env=env),
+            # Stopped at once: what is checked after the block was settled inside it.
+            worker(queues="email", log=tmp_path / "email.log", env=env, graceful=False),
+            worker(queues="default", log=tmp_path / "default.log", env=env, graceful=False),
         ):
             for order in OrderFactory.create_batch(3, shopper=shopper, status=S.PAID):
                 services.order_purchase(order=order, by=support)

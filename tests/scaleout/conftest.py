@@ -55,15 +55,12 @@ class Node:
                     continue
 
     def stop(self) -> None:
+        """At the end of the test: nothing of the node is kept, so it need not stop gracefully."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def wait_stopped(self) -> None:
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        self.process.wait()
 
 
 @dataclass
