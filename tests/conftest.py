@@ -1,5 +1,6 @@
 import functools
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -8,6 +9,7 @@ from django.db import connection, connections
 from django.utils import timezone, translation
 
 from accounts.roles import INSPECTORS
+from tests import quick_reset
 from tests.factories import InspectorFactory, SupportFactory, UserFactory
 from tests.s3 import s3_storage, seaweedfs  # noqa: F401 - fixtures shared by the storage tests
 from tests.services import IN_CI, need, redis_url
@@ -43,6 +45,8 @@ def django_db_createdb(request, django_db_keepdb) -> bool:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
+    with django_db_blocker.unblock():
+        quick_reset.install(connections["default"])
     yield
     if django_db_keepdb:
         with django_db_blocker.unblock():
@@ -52,9 +56,16 @@ def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
                     kept.creation.deserialize_db_from_string(contents)
 
 
+@pytest.fixture(scope="session")
+def _media_folders(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")  # uploads and demo photos never land in var/
+def _media_root(settings, _media_folders):
+    """Uploads and demo photos never land in var/: each test has a folder of its own (made when
+    something is stored in it, without the cost of a tmp_path for every test)."""
+    settings.MEDIA_ROOT = str(_media_folders / uuid.uuid4().hex)
 
 
 @pytest.fixture(autouse=True)
