@@ -43,7 +43,10 @@ test: dev-deps
 	$(BIN)/ruff format --check .
 	DJANGO_READ_DOT_ENV=false DJANGO_DEBUG=true DJANGO_SECRET_KEY=makemigrations-check DATABASE_URL=sqlite:///:memory: \
 		$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	@# The suite starts many Python processes (xdist and Celery workers, gunicorn, manage.py): they
+	@# share bytecode caches, and pytest keeps its rewritten test modules, even where the
+	@# environment turns caches off (PYTHONDONTWRITEBYTECODE, set in some container images).
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 lint: dev-deps
 	$(BIN)/ruff check .
