@@ -1,8 +1,6 @@
 """The inspectors' admin: queue, inspection page, uploads, boxes, verdicts, and who may do what."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +11,7 @@ from qc.models import Defect, Inspection, QCPhoto
 from tests.factories import InspectorFactory, OrderFactory
 from tests.qc.conftest import add_photos, stored_files
 from tests.qc.images import jpeg, png, upload
-from tests.queries import cold, get_in_queries
+from tests.queries import get_in_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -219,13 +217,6 @@ def test_deleting_a_photo_in_the_admin_removes_its_files(
     assert not any((media_root / n).exists() for n in names)
 
 
-def _count(client, url) -> int:
-    cold()
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 def test_change_page_queries_do_not_grow_with_photos_and_defects(inspector_client, inspector):
     small = services.inspection_open(order=OrderFactory(status=Order.Status.AWAITING_QC), by=inspector)
     big = services.inspection_open(order=OrderFactory(status=Order.Status.AWAITING_QC), by=inspector)
@@ -236,7 +227,7 @@ def test_change_page_queries_do_not_grow_with_photos_and_defects(inspector_clien
                 inspection=inspection, kind="damage", description="x", photo=photos[i],
                 box_x=0.1, box_y=0.1, box_w=0.2, box_h=0.2,
             )  # fmt: skip
-    assert _count(inspector_client, change_url(small)) == _count(inspector_client, change_url(big))
+    assert queries_of(inspector_client, change_url(small)) == queries_of(inspector_client, change_url(big))
 
 
 def _rows(client, url) -> int:
@@ -250,7 +241,7 @@ def test_changelist_queries_do_not_grow_with_rows(inspector_client, inspector):
     first = services.inspection_open(order=OrderFactory(status=Order.Status.AWAITING_QC), by=inspector)
     add_photos(first, 1, by=inspector)
     assert (_rows(inspector_client, queue), _rows(inspector_client, listing)) == (1, 1)
-    queue_at_one, listing_at_one = _count(inspector_client, queue), _count(inspector_client, listing)
+    queue_at_one, listing_at_one = queries_of(inspector_client, queue), queries_of(inspector_client, listing)
 
     # Many rows of every kind: orders with and without an open round, rounds completed by
     # different inspectors (each row shows its order, inspector and photo count).
@@ -264,8 +255,8 @@ def test_changelist_queries_do_not_grow_with_rows(inspector_client, inspector):
             by = inspector if i % 2 else InspectorFactory()
             services.inspection_complete(inspection=inspection, by=by, result=Inspection.Result.PASSED)
     assert (_rows(inspector_client, queue), _rows(inspector_client, listing)) == (9, 9)
-    assert _count(inspector_client, queue) == queue_at_one
-    assert _count(inspector_client, listing) == listing_at_one
+    assert queries_of(inspector_client, queue) == queue_at_one
+    assert queries_of(inspector_client, listing) == listing_at_one
 
 
 # --- Deleting a photo that a defect's box is drawn on ----------------------------------------

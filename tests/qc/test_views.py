@@ -3,8 +3,6 @@
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import Order
@@ -12,7 +10,7 @@ from qc import services
 from qc.models import Inspection
 from tests.factories import OrderFactory
 from tests.qc.conftest import add_photos, failed_round
-from tests.queries import cold, get_in_queries
+from tests.queries import get_in_queries, queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -152,25 +150,18 @@ def test_inspection_page_for_the_shopper(shopper_client, failed):
     assert "Open seam #1" in response.content.decode()
 
 
-def _queries(client, url) -> int:
-    cold()
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 @pytest.mark.parametrize(("few", "many"), [({"photos": 1, "defects": 1}, {"photos": 40, "defects": 1})])
 def test_order_page_queries_do_not_grow_with_photos(shopper, inspector, shopper_client, few, many):
     one = failed_round(OrderFactory(shopper=shopper, status="awaiting_qc"), inspector, **few)
     forty = failed_round(OrderFactory(shopper=shopper, status="awaiting_qc"), inspector, **many)
-    baseline = _queries(shopper_client, one.order.get_absolute_url())
-    assert _queries(shopper_client, forty.order.get_absolute_url()) == baseline
+    baseline = queries_of(shopper_client, one.order.get_absolute_url())
+    assert queries_of(shopper_client, forty.order.get_absolute_url()) == baseline
 
 
 def test_order_page_queries_do_not_grow_with_defects(shopper, inspector, shopper_client, django_assert_num_queries):
     one = failed_round(OrderFactory(shopper=shopper, status="awaiting_qc"), inspector, photos=2, defects=1)
     twenty = failed_round(OrderFactory(shopper=shopper, status="awaiting_qc"), inspector, photos=2, defects=20)
-    baseline = _queries(shopper_client, one.order.get_absolute_url())
+    baseline = queries_of(shopper_client, one.order.get_absolute_url())
     url = twenty.order.get_absolute_url()
     with django_assert_num_queries(baseline):
         shopper_client.get(url)
