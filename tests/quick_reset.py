@@ -20,8 +20,13 @@ def install(connection) -> None:
     if connection.vendor != "postgresql" or not _superuser(connection):
         return
     quote = connection.ops.quote_name
-    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
-    snapshot = _copy_out(connection, [quote(table) for table in tables])
+    snapshot = _copy_out(
+        connection,
+        [
+            quote(table)
+            for table in connection.introspection.django_table_names(only_existing=True, include_views=False)
+        ],
+    )
     django_flush = connection.ops.sql_flush
     django_deserialize = connection.creation.deserialize_db_from_string
 
